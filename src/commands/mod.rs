@@ -1,0 +1,72 @@
+//! One file per command. Each is a short function from resolved settings to an exit code:
+//! orchestration only, no parsing of files and no printing other than through `Output`.
+
+mod completions;
+mod render;
+mod validate;
+mod version;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::config::envfile;
+use crate::error::Error;
+use crate::output::Output;
+use crate::project::ProjectOptions;
+use crate::render::JsonnetOptions;
+
+pub fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
+    match &cli.command {
+        Command::Version => return version::run(output),
+        Command::Completions(arguments) => return completions::run(arguments, output),
+        _ => {}
+    }
+    apply_envfiles(&cli.global)?;
+    let options = project_options(&cli.global)?;
+    match &cli.command {
+        Command::Render(arguments) => render::run(&options, arguments, output),
+        Command::Validate => validate::run(&options, output),
+        Command::Version | Command::Completions(_) => unreachable!("handled above"),
+    }
+}
+
+/// `--envfile` files enter the process environment in the order given, after argument
+/// parsing and before the config is read (as in ecspresso).
+fn apply_envfiles(global: &GlobalArgs) -> Result<(), Error> {
+    for path in &global.envfile {
+        for (name, value) in envfile::read(path).map_err(crate::config::ConfigError::from)? {
+            // SAFETY: called on the main thread before any other thread is started.
+            unsafe { std::env::set_var(name, value) };
+        }
+    }
+    Ok(())
+}
+
+fn project_options(global: &GlobalArgs) -> Result<ProjectOptions, Error> {
+    let working_directory = std::env::current_dir().map_err(|error| {
+        Error::usage(format!("cannot read the working directory: {error}"), None)
+    })?;
+    Ok(ProjectOptions {
+        config: global.config.clone(),
+        working_directory,
+        environment: global.env.clone(),
+        jsonnet: JsonnetOptions {
+            ext_str: key_values("--ext-str", &global.ext_str)?,
+            ext_code: key_values("--ext-code", &global.ext_code)?,
+            tla_str: key_values("--tla-str", &global.tla_str)?,
+            tla_code: key_values("--tla-code", &global.tla_code)?,
+            library_paths: global.jpath.clone(),
+        },
+    })
+}
+
+fn key_values(flag: &str, values: &[String]) -> Result<Vec<(String, String)>, Error> {
+    values
+        .iter()
+        .map(|value| match value.split_once('=') {
+            Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+            _ => Err(Error::usage(
+                format!("{flag} {value:?}: expected KEY=VALUE"),
+                Some(format!("for example {flag} tag=v1.2.3")),
+            )),
+        })
+        .collect()
+}

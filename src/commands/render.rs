@@ -1,0 +1,55 @@
+//! `ristretto render [config|taskdef|servicedef]…`: the rendered documents as JSON on stdout,
+//! keys sorted so the output is stable. Warnings about the definitions go to stderr.
+
+use crate::cli::{RenderArgs, RenderTarget};
+use crate::error::Error;
+use crate::exit_code;
+use crate::output::Output;
+use crate::project::{Project, ProjectOptions};
+
+pub fn run(options: &ProjectOptions, arguments: &RenderArgs, output: &Output) -> Result<u8, Error> {
+    let project = Project::load(options)?;
+    for warning in &project.config.warnings {
+        output.warn(warning);
+    }
+    let targets = if arguments.targets.is_empty() {
+        vec![
+            RenderTarget::Config,
+            RenderTarget::Taskdef,
+            RenderTarget::Servicedef,
+        ]
+    } else {
+        arguments.targets.clone()
+    };
+    let mut documents = Vec::new();
+    for target in targets {
+        let document = match target {
+            RenderTarget::Config => project.config.to_json(),
+            RenderTarget::Taskdef => {
+                let definition = project.task_definition()?;
+                definition
+                    .warnings
+                    .iter()
+                    .for_each(|warning| output.warn(warning));
+                definition.document
+            }
+            RenderTarget::Servicedef => {
+                let definition = project.service_definition()?;
+                definition
+                    .warnings
+                    .iter()
+                    .for_each(|warning| output.warn(warning));
+                definition.document
+            }
+        };
+        documents.push(document);
+    }
+    // Render everything before printing anything: an error never leaves half the output.
+    let mut text = String::new();
+    for document in &documents {
+        text.push_str(&serde_json::to_string_pretty(document).expect("JSON always serializes"));
+        text.push('\n');
+    }
+    output.data(&text).map_err(Error::Stdout)?;
+    Ok(exit_code::SUCCESS)
+}

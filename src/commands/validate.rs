@@ -1,0 +1,52 @@
+//! `ristretto validate`: offline check of the config and both definitions. Every problem in
+//! every file is reported, not only the first; exit 1 when there is any.
+
+use crate::error::Error;
+use crate::exit_code;
+use crate::output::Output;
+use crate::project::{Project, ProjectOptions};
+
+pub fn run(options: &ProjectOptions, output: &Output) -> Result<u8, Error> {
+    let project = Project::load(options)?;
+    for warning in &project.config.warnings {
+        output.warn(warning);
+    }
+    let mut errors = Vec::new();
+    let mut checked = Vec::new();
+    let definitions = [
+        project
+            .config
+            .task_definition
+            .as_ref()
+            .map(|_| project.task_definition()),
+        project
+            .config
+            .service_definition
+            .as_ref()
+            .map(|_| project.service_definition()),
+    ];
+    for result in definitions.into_iter().flatten() {
+        match result {
+            Ok(definition) => {
+                definition
+                    .warnings
+                    .iter()
+                    .for_each(|warning| output.warn(warning));
+                checked.push(definition.path);
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    match errors.len() {
+        0 => {
+            let files: Vec<String> = std::iter::once(&project.config.file)
+                .chain(checked.iter())
+                .map(|path| path.display().to_string())
+                .collect();
+            output.info(&format!("ok: {}", files.join(", ")));
+            Ok(exit_code::SUCCESS)
+        }
+        1 => Err(errors.remove(0)),
+        _ => Err(Error::Many(errors)),
+    }
+}

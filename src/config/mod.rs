@@ -1,0 +1,660 @@
+//! The config file (DESIGN.md §3): finding it, reading it in any of its syntaxes, checking its
+//! keys, and resolving paths and defaults. ecspresso's keys are kept; unknown keys are errors
+//! with a suggestion. This module must not read definitions or talk to AWS.
+
+pub mod duration;
+pub mod envfile;
+pub mod version_constraint;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::render::{JsonHandling, RenderError, Renderer};
+
+/// Looked up in this order in the working directory when `--config` is not given.
+pub const DEFAULT_CONFIG_FILES: [&str; 8] = [
+    "ristretto.jsonnet",
+    "ristretto.yml",
+    "ristretto.yaml",
+    "ristretto.json",
+    "ecspresso.yml",
+    "ecspresso.yaml",
+    "ecspresso.json",
+    "ecspresso.jsonnet",
+];
+
+pub const DEFAULT_CLUSTER: &str = "default";
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(60);
+
+/// Every top-level key a config may have; anything else is an error.
+const KNOWN_KEYS: [&str; 13] = [
+    "region",
+    "cluster",
+    "service",
+    "service_definition",
+    "task_definition",
+    "timeout",
+    "plugins",
+    "ignore",
+    "required_version",
+    "codedeploy",
+    "appspec",
+    "lock",
+    "filter_command",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The config file, as given or found.
+    pub file: PathBuf,
+    /// The directory that relative paths in the config are resolved against.
+    pub directory: PathBuf,
+    pub region: Option<String>,
+    pub cluster: String,
+    pub service: Option<String>,
+    pub service_definition: Option<PathBuf>,
+    pub task_definition: Option<PathBuf>,
+    pub timeout: Duration,
+    pub plugins: Vec<PluginConfig>,
+    pub ignore_tags: Vec<String>,
+    pub required_version: Option<String>,
+    pub codedeploy: Option<CodeDeployConfig>,
+    pub appspec: Option<Value>,
+    pub lock: Option<LockConfig>,
+    /// ecspresso v2's deprecated `filter_command`; kept so old configs load.
+    pub filter_command: Option<String>,
+    /// Non-fatal findings (deprecated keys), for the caller to print.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginConfig {
+    pub name: String,
+    pub func_prefix: String,
+    pub config: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeDeployConfig {
+    pub application_name: Option<String>,
+    pub deployment_group_name: Option<String>,
+    pub deployment_config_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockBackendConfig {
+    DynamoDb { table: String },
+    S3 { url: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockConfig {
+    pub backend: LockBackendConfig,
+    pub lease: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no config file found in {}", directory.display())]
+    NotFound { directory: PathBuf },
+    #[error("config file {} does not exist", path.display())]
+    Missing { path: PathBuf },
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("{}: the config must be an object (a map of keys), found {found}", path.display())]
+    NotAnObject { path: PathBuf, found: String },
+    #[error("{}: {key}: unknown key{}", path.display(), suggestion.as_ref().map(|s| format!(", did you mean {s}?")).unwrap_or_default())]
+    UnknownKey {
+        path: PathBuf,
+        key: String,
+        suggestion: Option<String>,
+    },
+    #[error("{}: {key}: expected {expected}, found {found}", path.display())]
+    InvalidValue {
+        path: PathBuf,
+        key: String,
+        expected: String,
+        found: String,
+    },
+    #[error("{}: {message}", path.display())]
+    RequiredVersion { path: PathBuf, message: String },
+    #[error("{}: failed to setup plugins: {message}", path.display())]
+    Plugins { path: PathBuf, message: String },
+    #[error(transparent)]
+    Envfile(#[from] envfile::EnvfileError),
+}
+
+impl ConfigError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ConfigError::NotFound { .. } => Some(format!(
+                "pass --config PATH, or create one of: {}",
+                DEFAULT_CONFIG_FILES.join(", ")
+            )),
+            ConfigError::UnknownKey { .. } => Some(format!(
+                "known keys are: {}; see schemas/config.schema.json",
+                KNOWN_KEYS.join(", ")
+            )),
+            ConfigError::Plugins { .. } => {
+                Some("give each plugin of the same kind its own func_prefix".into())
+            }
+            ConfigError::Render(error) => error.hint(),
+            _ => None,
+        }
+    }
+}
+
+/// The config file to use: the one given, or the first default name in `directory`.
+pub fn locate(explicit: Option<&Path>, directory: &Path) -> Result<PathBuf, ConfigError> {
+    if let Some(path) = explicit {
+        if path.is_file() {
+            return Ok(path.to_path_buf());
+        }
+        return Err(ConfigError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    let found = DEFAULT_CONFIG_FILES
+        .iter()
+        .map(|name| directory.join(name))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| ConfigError::NotFound {
+            directory: directory.to_path_buf(),
+        })?;
+    // Messages name files relative to where the user is, as they typed them.
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| found.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    Ok(relative.unwrap_or(found))
+}
+
+/// Reads and checks a config file. `.yml`/`.yaml` are templated then parsed as YAML;
+/// `.json`/`.jsonnet` are evaluated as Jsonnet, then templated (as ecspresso does).
+pub fn load(renderer: &Renderer, file: &Path) -> Result<Config, ConfigError> {
+    let document = renderer.render_file(file, JsonHandling::AsJsonnet)?;
+    from_document(document, file)
+}
+
+/// Builds a `Config` from an already-rendered document.
+pub fn from_document(document: Value, file: &Path) -> Result<Config, ConfigError> {
+    let Value::Object(map) = document else {
+        return Err(ConfigError::NotAnObject {
+            path: file.to_path_buf(),
+            found: kind_of(&document),
+        });
+    };
+    let reader = Reader { file, map: &map };
+    reader.check_keys()?;
+
+    let directory = file
+        .parent()
+        .map(Path::to_path_buf)
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let resolve = |relative: String| -> PathBuf {
+        let path = PathBuf::from(relative);
+        if path.is_absolute() || directory == Path::new(".") {
+            path
+        } else {
+            directory.join(path)
+        }
+    };
+
+    let required_version = reader.string("required_version")?;
+    if let Some(constraint) = &required_version {
+        version_constraint::Constraints::parse(constraint)
+            .and_then(|constraints| constraints.check(env!("CARGO_PKG_VERSION")))
+            .map_err(|message| ConfigError::RequiredVersion {
+                path: file.to_path_buf(),
+                message,
+            })?;
+    }
+
+    let timeout = match map.get("timeout") {
+        None | Some(Value::Null) => DEFAULT_TIMEOUT,
+        Some(Value::String(text)) => duration::parse(text).map_err(|message| {
+            reader.invalid("timeout", "a duration such as 10m or 300s", &message)
+        })?,
+        Some(Value::Number(number)) => duration::parse(&number.to_string()).map_err(|message| {
+            reader.invalid("timeout", "a duration such as 10m or 300s", &message)
+        })?,
+        Some(other) => {
+            return Err(reader.invalid(
+                "timeout",
+                "a duration such as 10m or 300s",
+                &kind_of(other),
+            ));
+        }
+    };
+
+    let mut warnings = Vec::new();
+    let filter_command = reader.string("filter_command")?;
+    if filter_command.is_some() {
+        warnings.push(format!(
+            "{}: filter_command is deprecated and has no effect in ristretto",
+            file.display()
+        ));
+    }
+
+    Ok(Config {
+        file: file.to_path_buf(),
+        region: reader
+            .string("region")?
+            .filter(|region| !region.is_empty())
+            .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty())),
+        cluster: reader
+            .string("cluster")?
+            .filter(|cluster| !cluster.is_empty())
+            .unwrap_or_else(|| DEFAULT_CLUSTER.to_owned()),
+        service: reader
+            .string("service")?
+            .filter(|service| !service.is_empty()),
+        service_definition: reader.string("service_definition")?.map(resolve),
+        task_definition: reader.string("task_definition")?.map(resolve),
+        timeout,
+        plugins: reader.plugins(&directory)?,
+        ignore_tags: reader.ignore_tags()?,
+        required_version,
+        codedeploy: reader.codedeploy()?,
+        appspec: map.get("appspec").filter(|value| !value.is_null()).cloned(),
+        lock: reader.lock()?,
+        filter_command,
+        warnings,
+        directory,
+    })
+}
+
+impl Config {
+    /// ecspresso's display name of the deployed app: `service/cluster`.
+    pub fn app_name(&self) -> String {
+        format!(
+            "{}/{}",
+            self.service.as_deref().unwrap_or_default(),
+            self.cluster
+        )
+    }
+
+    /// The resolved config as JSON, for `render config`.
+    pub fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        let mut put = |key: &str, value: Value| {
+            if !value.is_null() {
+                map.insert(key.to_owned(), value);
+            }
+        };
+        put("region", self.region.clone().into());
+        put("cluster", self.cluster.clone().into());
+        put("service", self.service.clone().into());
+        let path_value = |path: &Option<PathBuf>| -> Value {
+            path.as_ref()
+                .map(|path| Value::String(path.display().to_string()))
+                .unwrap_or(Value::Null)
+        };
+        put("service_definition", path_value(&self.service_definition));
+        put("task_definition", path_value(&self.task_definition));
+        put("timeout", duration::format(self.timeout).into());
+        if !self.plugins.is_empty() {
+            put(
+                "plugins",
+                self.plugins
+                    .iter()
+                    .map(|plugin| {
+                        let mut entry = Map::new();
+                        entry.insert("name".into(), plugin.name.clone().into());
+                        if !plugin.func_prefix.is_empty() {
+                            entry.insert("func_prefix".into(), plugin.func_prefix.clone().into());
+                        }
+                        entry.insert("config".into(), plugin.config.clone());
+                        Value::Object(entry)
+                    })
+                    .collect(),
+            );
+        }
+        if !self.ignore_tags.is_empty() {
+            put("ignore", serde_json::json!({ "tags": self.ignore_tags }));
+        }
+        put("required_version", self.required_version.clone().into());
+        if let Some(codedeploy) = &self.codedeploy {
+            let mut entry = Map::new();
+            for (key, value) in [
+                ("application_name", &codedeploy.application_name),
+                ("deployment_group_name", &codedeploy.deployment_group_name),
+                ("deployment_config_name", &codedeploy.deployment_config_name),
+            ] {
+                if let Some(value) = value {
+                    entry.insert(key.into(), value.clone().into());
+                }
+            }
+            put("codedeploy", Value::Object(entry));
+        }
+        put("appspec", self.appspec.clone().unwrap_or(Value::Null));
+        if let Some(lock) = &self.lock {
+            let backend = match &lock.backend {
+                LockBackendConfig::DynamoDb { table } => ("dynamodb_table", table.clone()),
+                LockBackendConfig::S3 { url } => ("s3", url.clone()),
+            };
+            put(
+                "lock",
+                serde_json::json!({ backend.0: backend.1, "lease": duration::format(lock.lease) }),
+            );
+        }
+        Value::Object(map)
+    }
+}
+
+/// Reads typed values out of the config map, producing errors that name the file and key.
+struct Reader<'a> {
+    file: &'a Path,
+    map: &'a Map<String, Value>,
+}
+
+impl Reader<'_> {
+    fn check_keys(&self) -> Result<(), ConfigError> {
+        for key in self.map.keys() {
+            if KNOWN_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            return Err(ConfigError::UnknownKey {
+                path: self.file.to_path_buf(),
+                key: key.clone(),
+                suggestion: suggest(key, &KNOWN_KEYS),
+            });
+        }
+        Ok(())
+    }
+
+    fn invalid(&self, key: &str, expected: &str, found: &str) -> ConfigError {
+        ConfigError::InvalidValue {
+            path: self.file.to_path_buf(),
+            key: key.to_owned(),
+            expected: expected.to_owned(),
+            found: found.to_owned(),
+        }
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
+        string_at(self.map, key).map_err(|found| self.invalid(key, "a string", &found))
+    }
+
+    fn plugins(&self, directory: &Path) -> Result<Vec<PluginConfig>, ConfigError> {
+        let Some(value) = self.map.get("plugins").filter(|value| !value.is_null()) else {
+            return Ok(Vec::new());
+        };
+        let Value::Array(items) = value else {
+            return Err(self.invalid("plugins", "a list", &kind_of(value)));
+        };
+        let mut plugins = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let key = format!("plugins[{index}]");
+            let Value::Object(entry) = item else {
+                return Err(self.invalid(&key, "an object with name and config", &kind_of(item)));
+            };
+            for entry_key in entry.keys() {
+                if !["name", "config", "func_prefix"].contains(&entry_key.as_str()) {
+                    return Err(ConfigError::UnknownKey {
+                        path: self.file.to_path_buf(),
+                        key: format!("{key}.{entry_key}"),
+                        suggestion: suggest(entry_key, &["name", "config", "func_prefix"]),
+                    });
+                }
+            }
+            let name = string_at(entry, "name")
+                .map_err(|found| self.invalid(&format!("{key}.name"), "a string", &found))?
+                .ok_or_else(|| self.invalid(&format!("{key}.name"), "a plugin name", "nothing"))?;
+            let func_prefix = string_at(entry, "func_prefix")
+                .map_err(|found| self.invalid(&format!("{key}.func_prefix"), "a string", &found))?
+                .unwrap_or_default();
+            let mut config = entry.get("config").cloned().unwrap_or(Value::Null);
+            // A tfstate plugin's relative `path` is relative to the config file.
+            if let Some(Value::String(path)) = config.get_mut("path")
+                && Path::new(path.as_str()).is_relative()
+                && directory != Path::new(".")
+            {
+                *path = directory.join(&*path).display().to_string();
+            }
+            plugins.push(PluginConfig {
+                name,
+                func_prefix,
+                config,
+            });
+        }
+        Ok(plugins)
+    }
+
+    fn ignore_tags(&self) -> Result<Vec<String>, ConfigError> {
+        let Some(ignore) = self.map.get("ignore").filter(|value| !value.is_null()) else {
+            return Ok(Vec::new());
+        };
+        let Value::Object(ignore) = ignore else {
+            return Err(self.invalid(
+                "ignore",
+                "an object such as {tags: [...]}",
+                &kind_of(ignore),
+            ));
+        };
+        for key in ignore.keys() {
+            if key != "tags" {
+                return Err(ConfigError::UnknownKey {
+                    path: self.file.to_path_buf(),
+                    key: format!("ignore.{key}"),
+                    suggestion: suggest(key, &["tags"]),
+                });
+            }
+        }
+        match ignore.get("tags") {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(tags)) => tags
+                .iter()
+                .map(|tag| {
+                    tag.as_str().map(str::to_owned).ok_or_else(|| {
+                        self.invalid("ignore.tags", "a list of tag keys", &kind_of(tag))
+                    })
+                })
+                .collect(),
+            Some(other) => Err(self.invalid("ignore.tags", "a list of tag keys", &kind_of(other))),
+        }
+    }
+
+    fn codedeploy(&self) -> Result<Option<CodeDeployConfig>, ConfigError> {
+        let Some(value) = self.map.get("codedeploy").filter(|value| !value.is_null()) else {
+            return Ok(None);
+        };
+        let Value::Object(entry) = value else {
+            return Err(self.invalid("codedeploy", "an object", &kind_of(value)));
+        };
+        let known = [
+            "application_name",
+            "deployment_group_name",
+            "deployment_config_name",
+        ];
+        for key in entry.keys() {
+            if !known.contains(&key.as_str()) {
+                return Err(ConfigError::UnknownKey {
+                    path: self.file.to_path_buf(),
+                    key: format!("codedeploy.{key}"),
+                    suggestion: suggest(key, &known),
+                });
+            }
+        }
+        let field = |key: &str| {
+            string_at(entry, key)
+                .map_err(|found| self.invalid(&format!("codedeploy.{key}"), "a string", &found))
+        };
+        Ok(Some(CodeDeployConfig {
+            application_name: field("application_name")?,
+            deployment_group_name: field("deployment_group_name")?,
+            deployment_config_name: field("deployment_config_name")?,
+        }))
+    }
+
+    fn lock(&self) -> Result<Option<LockConfig>, ConfigError> {
+        let Some(value) = self.map.get("lock").filter(|value| !value.is_null()) else {
+            return Ok(None);
+        };
+        let Value::Object(entry) = value else {
+            return Err(self.invalid(
+                "lock",
+                "an object such as {dynamodb_table: 'ristretto-locks'}",
+                &kind_of(value),
+            ));
+        };
+        let known = ["dynamodb_table", "s3", "lease"];
+        for key in entry.keys() {
+            if !known.contains(&key.as_str()) {
+                return Err(ConfigError::UnknownKey {
+                    path: self.file.to_path_buf(),
+                    key: format!("lock.{key}"),
+                    suggestion: suggest(key, &known),
+                });
+            }
+        }
+        let field = |key: &str| {
+            string_at(entry, key)
+                .map_err(|found| self.invalid(&format!("lock.{key}"), "a string", &found))
+        };
+        let backend = match (field("dynamodb_table")?, field("s3")?) {
+            (Some(table), None) => LockBackendConfig::DynamoDb { table },
+            (None, Some(url)) if url.starts_with("s3://") => LockBackendConfig::S3 { url },
+            (None, Some(url)) => {
+                return Err(self.invalid(
+                    "lock.s3",
+                    "an s3://bucket/prefix/ URL",
+                    &format!("{url:?}"),
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(self.invalid("lock", "exactly one of dynamodb_table or s3", "both"));
+            }
+            (None, None) => {
+                return Err(self.invalid("lock", "one of dynamodb_table or s3", "neither"));
+            }
+        };
+        let lease = match field("lease")? {
+            None => DEFAULT_LOCK_LEASE,
+            Some(text) => duration::parse(&text).map_err(|message| {
+                self.invalid("lock.lease", "a duration such as 60s", &message)
+            })?,
+        };
+        Ok(Some(LockConfig { backend, lease }))
+    }
+}
+
+fn string_at(map: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(other) => Err(kind_of(other)),
+    }
+}
+
+/// A short description of a JSON value for "expected X, found Y" messages.
+pub fn kind_of(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(flag) => format!("boolean {flag}"),
+        Value::Number(number) => format!("number {number}"),
+        Value::String(text) => format!("string {text:?}"),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+/// The closest known name, when it is close enough to be a likely typo.
+pub fn suggest(unknown: &str, known: &[&str]) -> Option<String> {
+    known
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(unknown, candidate), candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| (*candidate).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(document: Value) -> Result<Config, ConfigError> {
+        from_document(document, Path::new("/project/ristretto.yml"))
+    }
+
+    #[test]
+    fn defaults_and_relative_paths() {
+        let config = config(json!({
+            "region": "ap-northeast-1",
+            "service": "api",
+            "task_definition": "defs/td.jsonnet",
+            "service_definition": "/abs/sv.json"
+        }))
+        .unwrap();
+        assert_eq!(config.cluster, "default");
+        assert_eq!(config.timeout, Duration::from_secs(600));
+        assert_eq!(
+            config.task_definition,
+            Some(PathBuf::from("/project/defs/td.jsonnet"))
+        );
+        assert_eq!(
+            config.service_definition,
+            Some(PathBuf::from("/abs/sv.json"))
+        );
+        assert_eq!(config.app_name(), "api/default");
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_closest() {
+        let error = config(json!({"servce": "api"})).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "/project/ristretto.yml: servce: unknown key, did you mean service?"
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_durations_are_errors() {
+        let error = config(json!({"cluster": 3})).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "/project/ristretto.yml: cluster: expected a string, found number 3"
+        );
+        let error = config(json!({"timeout": "soon"})).unwrap_err();
+        assert!(
+            error.to_string().contains("timeout: expected a duration"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn lock_section() {
+        let config = config(json!({"lock": {"dynamodb_table": "locks", "lease": "30s"}})).unwrap();
+        assert_eq!(
+            config.lock,
+            Some(LockConfig {
+                backend: LockBackendConfig::DynamoDb {
+                    table: "locks".into()
+                },
+                lease: Duration::from_secs(30)
+            })
+        );
+        let error =
+            super::from_document(json!({"lock": {"dynamo_table": "x"}}), Path::new("c.yml"))
+                .unwrap_err();
+        assert!(
+            error.to_string().contains("did you mean dynamodb_table?"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn required_version_is_enforced() {
+        let error = config(json!({"required_version": ">= 999"})).unwrap_err();
+        assert!(
+            error.to_string().contains("does not satisfy constraints"),
+            "{error}"
+        );
+        let error = config(json!({"required_version": "hoge"})).unwrap_err();
+        assert!(error.to_string().contains("invalid format"), "{error}");
+    }
+}

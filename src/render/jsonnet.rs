@@ -1,0 +1,220 @@
+//! Jsonnet evaluation with jrsonnet: external variables, top-level arguments, library paths and
+//! the native functions of DESIGN.md §3 (`std.native('env')`, `std.native('must_env')`).
+//!
+//! One evaluator is shared by every file of a run, so the standard library is set up once.
+//! jrsonnet's values are not `Send`: an evaluator lives on the thread that made it, and only
+//! plain `serde_json::Value`s leave this module. It must not know what the documents mean.
+
+use std::path::{Path, PathBuf};
+
+use jrsonnet_evaluator::{
+    FileImportResolver, IStr, State, apply_tla, bail,
+    function::builtin,
+    manifest::JsonFormat,
+    rustc_hash::FxHashMap,
+    tla::TlaArg,
+    trace::{CompactFormat, PathResolver, TraceFormat},
+};
+use jrsonnet_stdlib::ContextInitializer;
+use serde_json::Value;
+
+/// Everything the command line and the config say about Jsonnet evaluation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JsonnetOptions {
+    pub ext_str: Vec<(String, String)>,
+    pub ext_code: Vec<(String, String)>,
+    pub tla_str: Vec<(String, String)>,
+    pub tla_code: Vec<(String, String)>,
+    /// Library search path, in order.
+    pub library_paths: Vec<PathBuf>,
+}
+
+/// A Jsonnet evaluation failed. `trace` is jrsonnet's message with file:line:column frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonnetFailure {
+    pub trace: String,
+}
+
+pub struct JsonnetEvaluator {
+    state: State,
+    top_level_arguments: FxHashMap<IStr, TlaArg>,
+}
+
+impl JsonnetEvaluator {
+    /// Sets up the standard library, external variables and native functions. Fails only when
+    /// an `--ext-code` value does not parse.
+    // jrsonnet's interned strings are map keys by design (their hash never changes).
+    #[allow(clippy::mutable_key_type)]
+    pub fn new(options: &JsonnetOptions) -> Result<Self, JsonnetFailure> {
+        let context = ContextInitializer::new(PathResolver::new_cwd_fallback());
+        for (name, value) in &options.ext_str {
+            context.add_ext_str(name.as_str().into(), value.as_str().into());
+        }
+        for (name, code) in &options.ext_code {
+            context
+                .add_ext_code(name, code)
+                .map_err(|error| JsonnetFailure {
+                    trace: format!("--ext-code {name}: {}", error.error()),
+                })?;
+        }
+        context.add_native("env", env {});
+        context.add_native("must_env", must_env {});
+
+        let mut builder = State::builder();
+        builder
+            .import_resolver(FileImportResolver::new(options.library_paths.clone()))
+            .context_initializer(context);
+        let state = builder.build();
+
+        let mut top_level_arguments = FxHashMap::default();
+        for (name, value) in &options.tla_str {
+            top_level_arguments.insert(
+                IStr::from(name.as_str()),
+                TlaArg::String(value.as_str().into()),
+            );
+        }
+        for (name, code) in &options.tla_code {
+            top_level_arguments.insert(IStr::from(name.as_str()), TlaArg::InlineCode(code.clone()));
+        }
+        Ok(Self {
+            state,
+            top_level_arguments,
+        })
+    }
+
+    /// Evaluates a file (imports resolve relative to the importing file, then the library
+    /// path); a file that evaluates to a function is called with the top-level arguments.
+    pub fn evaluate_file(&self, path: &Path) -> Result<Value, JsonnetFailure> {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let _entered = self.state.enter();
+        let manifested = self
+            .state
+            .import(absolute.as_path())
+            .and_then(|value| apply_tla(&self.top_level_arguments, value))
+            .and_then(|value| value.manifest(JsonFormat::minify()))
+            .map_err(|error| JsonnetFailure {
+                trace: format_trace(&error),
+            })?;
+        serde_json::from_str(&manifested).map_err(|error| JsonnetFailure {
+            trace: format!("the evaluated document is not valid JSON: {error}"),
+        })
+    }
+}
+
+fn format_trace(error: &jrsonnet_evaluator::Error) -> String {
+    let format = CompactFormat {
+        resolver: PathResolver::new_cwd_fallback(),
+        padding: 4,
+        max_trace: 20,
+    };
+    let mut out = String::new();
+    if format.write_trace(&mut out, error).is_err() {
+        out = error.error().to_string();
+    }
+    out
+}
+
+/// `std.native('env')(name, default)`: the variable's value, or `default` when it is unset.
+#[builtin]
+fn env(name: IStr, default: IStr) -> jrsonnet_evaluator::Result<String> {
+    Ok(std::env::var(name.as_str()).unwrap_or_else(|_| default.to_string()))
+}
+
+/// `std.native('must_env')(name)`: the variable's value; unset is an error.
+#[builtin]
+fn must_env(name: IStr) -> jrsonnet_evaluator::Result<String> {
+    match std::env::var(name.as_str()) {
+        Ok(value) => Ok(value),
+        Err(_) => bail!("environment variable {name} is not defined"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn ext_vars_tlas_library_paths_and_relative_imports() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "lib/util.libsonnet", "{ name(x): 'lib-' + x }");
+        write(dir.path(), "parts/port.libsonnet", "{ port: 80 }");
+        let main = write(
+            dir.path(),
+            "main.jsonnet",
+            "local util = import 'util.libsonnet';\n\
+             local port = import 'parts/port.libsonnet';\n\
+             function(tag, replicas) { env: std.extVar('env'), n: std.extVar('n'),\n\
+               name: util.name(tag), replicas: replicas, port: port.port }",
+        );
+        let evaluator = JsonnetEvaluator::new(&JsonnetOptions {
+            ext_str: vec![("env".into(), "prod".into())],
+            ext_code: vec![("n".into(), "24 + 1".into())],
+            tla_str: vec![("tag".into(), "v2".into())],
+            tla_code: vec![("replicas".into(), "3".into())],
+            library_paths: vec![dir.path().join("lib")],
+        })
+        .unwrap();
+        let value = evaluator.evaluate_file(&main).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"env": "prod", "n": 25, "name": "lib-v2", "replicas": 3, "port": 80})
+        );
+    }
+
+    #[test]
+    fn native_functions() {
+        let dir = tempfile::tempdir().unwrap();
+        // SAFETY: a variable name no other test touches.
+        unsafe { std::env::set_var("RISTRETTO_JSONNET_TEST_SET", "yes") };
+        let main = write(
+            dir.path(),
+            "n.jsonnet",
+            "{ a: std.native('must_env')('RISTRETTO_JSONNET_TEST_SET'),\n\
+               b: std.native('env')('RISTRETTO_JSONNET_TEST_UNSET', 'fallback') }",
+        );
+        let evaluator = JsonnetEvaluator::new(&JsonnetOptions::default()).unwrap();
+        assert_eq!(
+            evaluator.evaluate_file(&main).unwrap(),
+            serde_json::json!({"a": "yes", "b": "fallback"})
+        );
+    }
+
+    #[test]
+    fn errors_carry_file_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = write(
+            dir.path(),
+            "bad.jsonnet",
+            "{\n  a: std.native('must_env')('RISTRETTO_JSONNET_TEST_NEVER_SET'),\n}",
+        );
+        let evaluator = JsonnetEvaluator::new(&JsonnetOptions::default()).unwrap();
+        let failure = evaluator.evaluate_file(&main).unwrap_err();
+        assert!(
+            failure
+                .trace
+                .contains("environment variable RISTRETTO_JSONNET_TEST_NEVER_SET is not defined"),
+            "{}",
+            failure.trace
+        );
+        assert!(
+            failure.trace.contains("bad.jsonnet:2:"),
+            "{}",
+            failure.trace
+        );
+
+        let syntax = write(dir.path(), "syntax.jsonnet", "{\n  b: [1, 2,\n};");
+        let failure = evaluator.evaluate_file(&syntax).unwrap_err();
+        assert!(
+            failure.trace.contains("syntax.jsonnet:3:1"),
+            "{}",
+            failure.trace
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests: one binary, so one moto server (started lazily by `support`), with every
+//! test in its own AWS account. Modules group the tests by subject.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod harness;
