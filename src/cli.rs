@@ -108,10 +108,189 @@ pub enum Command {
     Render(RenderArgs),
     /// Check the config and definitions offline: unknown fields, types, enum values
     Validate,
+    /// Show what would change between the definitions and the live service; nothing is written
+    Diff(DiffArgs),
+    /// Compute the changes and the actions that apply them; optionally save the plan
+    Plan(PlanArgs),
+    /// Print a saved plan
+    Show(ShowArgs),
+    /// Execute a saved plan (or plan, confirm and execute) under the deploy lock
+    Apply(ApplyArgs),
+    /// Plan and apply in one step, as ecspresso deploy does, under the deploy lock
+    Deploy(DeployArgs),
+    /// Inspect, force-release or set up the deploy lock
+    Lock(LockArgs),
     /// Print the version
     Version,
     /// Print a shell completion script
     Completions(CompletionsArgs),
+}
+
+/// Flags that choose what a plan deploys (shared by plan, diff and deploy; ecspresso's names).
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlanFlags {
+    /// Keep the service's current task definition (do not register the file's)
+    #[arg(long)]
+    pub skip_task_definition: bool,
+
+    /// Set the service's desired count to N
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
+    pub tasks: Option<i64>,
+
+    /// Start a new deployment even when nothing changed
+    #[arg(long)]
+    pub force_new_deployment: bool,
+
+    /// Deploy the newest ACTIVE revision of the family instead of the file
+    #[arg(long, conflicts_with = "revision")]
+    pub latest_task_definition: bool,
+
+    /// Deploy revision N of the family instead of the file
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub revision: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// For people: coloured, nested like Terraform's plan
+    #[default]
+    Text,
+    /// For machines
+    Json,
+    /// For a pull-request comment
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub flags: PlanFlags,
+
+    /// Exit 0 when there are no changes, 2 when there are
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub flags: PlanFlags,
+
+    /// Save the plan to FILE (mode 0600) or to s3://bucket/key
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<String>,
+
+    /// How to print the plan on stdout
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+
+    /// Exit 0 when there are no changes, 2 when there are
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The plan file, or s3://bucket/key
+    #[arg(value_name = "PLANFILE")]
+    pub plan: String,
+
+    /// How to print the plan on stdout
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+}
+
+/// How apply-like commands wait and report.
+#[derive(Debug, Args, Clone)]
+pub struct ExecutionArgs {
+    /// How long to wait for the deploy lock held by another run (0: fail at once with exit 3)
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+
+    /// Do not wait for the rollout to finish
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// When the rollout counts as finished
+    #[arg(long, value_enum, default_value_t = WaitUntilArg::Deployed)]
+    pub wait_until: WaitUntilArg,
+
+    /// How long to wait for the rollout [default: the config's timeout, 10m]
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// How to report progress: text on stderr, or JSON lines on stdout
+    #[arg(long, value_enum, default_value_t = ProgressFormat::Text)]
+    pub format: ProgressFormat,
+
+    /// Interval between DescribeServices calls while waiting [env: RISTRETTO_POLL_INTERVAL]
+    #[arg(long, value_name = "DURATION", hide = true)]
+    pub poll_interval: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum WaitUntilArg {
+    /// The new deployment is COMPLETED (the circuit breaker can no longer roll it back)
+    #[default]
+    Deployed,
+    /// Also no other deployment is left running
+    Stable,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ProgressFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The saved plan (file or s3://bucket/key); without it, plan now and ask to confirm
+    #[arg(value_name = "PLANFILE")]
+    pub plan: Option<String>,
+
+    /// Do not ask for confirmation (needed without a plan file when stdin is not a terminal)
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    #[command(flatten)]
+    pub flags: PlanFlags,
+
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Print the plan and exit without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub flags: PlanFlags,
+
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    #[command(subcommand)]
+    pub command: LockCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LockCommand {
+    /// Show who holds the configured service's deploy lock
+    Status,
+    /// Force-release the deploy lock; LOCK_ID is the ID `lock status` shows
+    Release {
+        #[arg(value_name = "LOCK_ID")]
+        lock_id: String,
+    },
+    /// Create the lock table (DynamoDB: PAY_PER_REQUEST, key LockID, TTL on ExpiresAt) or check the bucket
+    Init,
 }
 
 #[derive(Debug, Args)]

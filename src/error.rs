@@ -2,9 +2,15 @@
 //! type alone decides the exit code and the hint printed under the message. Rendering the
 //! error for a person is `output`'s job, not this module's.
 
+use crate::apply::{ApplyError, ApplyErrorKind};
+use crate::aws::AwsError;
 use crate::config::ConfigError;
 use crate::definition::DefinitionErrors;
 use crate::exit_code;
+use crate::live::LiveError;
+use crate::lock::{LockError, Signal};
+use crate::plan::PlanError;
+use crate::plan::file::PlanFileError;
 use crate::render::RenderError;
 use std::path::PathBuf;
 
@@ -23,6 +29,28 @@ pub enum Error {
     /// Several independent errors found by one command (`validate` reports all of them).
     #[error("{} errors found", .0.len())]
     Many(Vec<Error>),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(transparent)]
+    Live(#[from] LiveError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    PlanFile(#[from] PlanFileError),
+    /// Boxed: the largest error by far, and errors travel through every `Result`.
+    #[error(transparent)]
+    Apply(Box<ApplyError>),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// SIGINT or SIGTERM stopped the command; the lock was released.
+    #[error("interrupted by {}: stopped before the next change; the deploy lock was released", .0.name())]
+    Interrupted(Signal),
+    /// A saved plan that must not be applied here (stale, applied, other target).
+    #[error("{message}")]
+    PlanRefused {
+        message: String,
+        hint: Option<String>,
+    },
     #[error("{message}")]
     Usage {
         message: String,
@@ -30,6 +58,12 @@ pub enum Error {
     },
     #[error("cannot write to stdout")]
     Stdout(#[source] std::io::Error),
+}
+
+impl From<ApplyError> for Error {
+    fn from(error: ApplyError) -> Self {
+        Error::Apply(Box::new(error))
+    }
 }
 
 impl Error {
@@ -48,7 +82,24 @@ impl Error {
             | Error::Definition { .. }
             | Error::Many(_)
             | Error::Usage { .. }
-            | Error::Stdout(_) => exit_code::ERROR,
+            | Error::Stdout(_)
+            | Error::Aws(_)
+            | Error::Live(_)
+            | Error::Plan(_) => exit_code::ERROR,
+            Error::PlanFile(error) if error.is_refusal() => exit_code::PLAN_REFUSED,
+            Error::PlanFile(_) => exit_code::ERROR,
+            Error::PlanRefused { .. } => exit_code::PLAN_REFUSED,
+            Error::Apply(error) => match error.kind() {
+                ApplyErrorKind::Error => exit_code::ERROR,
+                ApplyErrorKind::LockHeld => exit_code::LOCK_NOT_ACQUIRED,
+                ApplyErrorKind::Refused => exit_code::PLAN_REFUSED,
+                ApplyErrorKind::DeploymentFailed => exit_code::DEPLOYMENT_FAILED,
+            },
+            Error::Lock(error) if error.is_held() => exit_code::LOCK_NOT_ACQUIRED,
+            Error::Lock(_) => exit_code::ERROR,
+            // The shell convention for death by signal: 128 + the signal number.
+            Error::Interrupted(Signal::Interrupt) => 130,
+            Error::Interrupted(Signal::Terminate) => 143,
         }
     }
 
@@ -65,7 +116,16 @@ impl Error {
                     "ecs create-service"
                 }
             )),
-            Error::Usage { hint, .. } => hint.clone(),
+            Error::Usage { hint, .. } | Error::PlanRefused { hint, .. } => hint.clone(),
+            Error::Aws(error) => error.hint(),
+            Error::Live(error) => error.hint(),
+            Error::Plan(error) => error.hint(),
+            Error::PlanFile(error) => error.hint(),
+            Error::Apply(error) => error.hint(),
+            Error::Lock(error) => error.hint(),
+            Error::Interrupted(_) => {
+                Some("the service may be mid-rollout: check it with ristretto status".into())
+            }
             Error::Many(_) | Error::Stdout(_) => None,
         }
     }

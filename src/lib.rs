@@ -4,6 +4,7 @@
 //! Layers point one way: `cli` → `commands` → domain (`config`, `render`, `definition`,
 //! `project`) → `aws`. Only `output` prints.
 
+pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod commands;
@@ -12,8 +13,11 @@ pub mod definition;
 pub mod diff;
 pub mod error;
 pub mod exit_code;
+pub mod live;
+pub mod lock;
 pub mod normalize;
 pub mod output;
+pub mod plan;
 pub mod project;
 pub mod render;
 

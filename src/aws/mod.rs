@@ -1,6 +1,100 @@
 //! The AWS adapter: the only code that touches `aws-sdk-*` and `aws-smithy-*` types. The
-//! domain sees ristretto's own types and the JSON documents of the AWS CLI.
+//! domain sees the narrow traits in `ecs.rs` (ristretto's own types, AWS-CLI JSON documents)
+//! and `AwsError`.
 
 pub mod codec;
+pub mod ecs;
+pub mod ecs_sdk;
+pub mod lock_dynamodb;
+pub mod lock_s3;
 pub mod model;
+pub mod s3;
 pub mod sdk;
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// An AWS call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    /// AWS answered with an error.
+    #[error("{operation} failed: {code}: {message}")]
+    Api {
+        operation: &'static str,
+        code: String,
+        message: String,
+    },
+    /// The request never got an answer (no network, no credentials, no region, timeout).
+    #[error("{operation} failed: {message}")]
+    Transport {
+        operation: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Codec(codec::CodecError),
+    #[error("{operation}: unexpected response: {message}")]
+    Unexpected {
+        operation: &'static str,
+        message: String,
+    },
+}
+
+impl AwsError {
+    /// The AWS error code (`ServiceNotFoundException`, …), when AWS answered.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            AwsError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        let text = self.to_string();
+        if text.contains("credentials") || text.contains("Credentials") {
+            return Some(
+                "configure AWS credentials: environment variables, a profile (--profile), SSO \
+                 or a web identity (e.g. GitHub OIDC)"
+                    .into(),
+            );
+        }
+        if text.contains("region") {
+            return Some("set the region with --region, the config's region or AWS_REGION".into());
+        }
+        match self.code() {
+            Some("ClusterNotFoundException") => {
+                Some("check the config's cluster and the region".into())
+            }
+            Some("AccessDeniedException") => {
+                Some("the caller's IAM policy does not allow this call".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Turns an SDK error into an `AwsError`, keeping AWS's code and message, or the innermost
+/// cause of a failure to send.
+pub(crate) fn sdk_error<E, R>(operation: &'static str, error: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    if let SdkError::ServiceError(service_error) = &error {
+        let inner = service_error.err();
+        return AwsError::Api {
+            operation,
+            code: inner.code().unwrap_or("Unknown").to_owned(),
+            message: inner
+                .message()
+                .map(str::to_owned)
+                .unwrap_or_else(|| inner.to_string()),
+        };
+    }
+    let mut message = error.to_string();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        message = cause.to_string();
+        source = cause.source();
+    }
+    AwsError::Transport { operation, message }
+}

@@ -1,8 +1,15 @@
 //! One file per command. Each is a short function from resolved settings to an exit code:
 //! orchestration only, no parsing of files and no printing other than through `Output`.
 
+mod apply;
 mod completions;
+mod deploy;
+mod diff;
+pub(crate) mod lock;
+mod plan;
 mod render;
+mod shared;
+mod show;
 mod validate;
 mod version;
 
@@ -20,11 +27,25 @@ pub fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
         _ => {}
     }
     apply_envfiles(&cli.global)?;
+    if let Command::Show(arguments) = &cli.command {
+        return show::run(&cli.global, arguments, output);
+    }
     let options = project_options(&cli.global)?;
     match &cli.command {
         Command::Render(arguments) => render::run(&options, arguments, output),
         Command::Validate => validate::run(&options, output),
-        Command::Version | Command::Completions(_) => unreachable!("handled above"),
+        Command::Diff(arguments) => diff::run(&options, &cli.global, arguments, output),
+        Command::Plan(arguments) => plan::run(&options, &cli.global, arguments, output),
+        Command::Apply(arguments) => apply::run(&options, &cli.global, arguments, output),
+        Command::Deploy(arguments) => deploy::run(&options, &cli.global, arguments, output),
+        Command::Lock(arguments) => {
+            let project = crate::project::Project::load(&options)?;
+            let settings = shared::aws_settings(&cli.global, &project);
+            lock::run(&project.config, &settings, arguments, output)
+        }
+        Command::Version | Command::Completions(_) | Command::Show(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -38,17 +38,23 @@ fn is_absent_equivalent(value: &Value) -> bool {
 /// ecspresso S15 (`ignore.tags`): tags whose key is listed are owned by someone else (cost
 /// allocation tooling, Terraform's `default_tags`) and dropped from both sides.
 pub(super) fn drop_ignored_tags(document: &mut Map<String, Value>, ignored_keys: &[String]) {
-    if ignored_keys.is_empty() {
-        return;
-    }
     if let Some(Value::Array(tags)) = document.get_mut("tags") {
         tags.retain(|tag| {
-            tag.get("key")
-                .and_then(Value::as_str)
-                .is_none_or(|key| !ignored_keys.iter().any(|ignored| ignored == key))
+            tag.get("key").and_then(Value::as_str).is_none_or(|key| {
+                !is_reserved_tag(key) && !ignored_keys.iter().any(|ignored| ignored == key)
+            })
         });
     }
 }
+
+/// Tags no definition manages: `aws:` keys belong to AWS (users cannot set or remove them) and
+/// `ristretto:` keys are ristretto's own bookkeeping (the id of the last applied plan).
+pub fn is_reserved_tag(key: &str) -> bool {
+    key.starts_with("aws:") || key.starts_with(RISTRETTO_TAG_PREFIX)
+}
+
+/// The prefix of the tags ristretto writes on the services it deploys.
+pub const RISTRETTO_TAG_PREFIX: &str = "ristretto:";
 
 /// Tags are a set keyed by `key` (TagResource replaces by key), so their order carries no
 /// meaning (ecspresso T5/S3).

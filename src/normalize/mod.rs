@@ -23,6 +23,8 @@
 //!   replacement" from a change's top-level key; the reasons are in `service`'s module docs.
 
 mod common;
+
+pub use common::{RISTRETTO_TAG_PREFIX, is_reserved_tag};
 mod service;
 mod task_definition;
 
@@ -32,7 +34,7 @@ pub use task_definition::{
 };
 
 /// Settings from the configuration that change what is compared.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NormalizeOptions {
     /// Config `ignore.tags`: tags with these keys are dropped from both sides (ecspresso S15),
     /// because another tool owns them.

@@ -3,6 +3,8 @@
 //! `hint:` lines. Colour is decided here (`--color`, `NO_COLOR`, whether stderr is a terminal).
 
 pub mod error;
+pub mod plan;
+pub mod progress;
 
 use std::io::{IsTerminal, Write};
 

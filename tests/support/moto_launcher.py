@@ -70,6 +70,7 @@
 # 3. RunTask with containers that have no container-level memory (normal Fargate style).
 # 4. CreateService: keep the parameters moto accepts but drops.
 # 5. ECS rolling deployments that progress (the big one).
+# 6. awsvpcConfiguration without securityGroups (ECS then uses the VPC's default group).
 # Details at each patch below.
 
 # The very first statement: remember who started us, before the slow moto imports, so that even
@@ -567,6 +568,28 @@ def _tick_failing(backend, svc, primary, k, n) -> None:
     _restart_schedule(svc)
 
 
+def patch_optional_security_groups(ecs_models) -> None:
+    """6. CreateService/UpdateService with an awsvpcConfiguration that has no securityGroups.
+
+    Wrong in moto: Service._validate_network reads c["securityGroups"] unconditionally and
+    answers HTTP 500 (KeyError) when the list is absent.
+    Real ECS: securityGroups is optional; without it the VPC's default security group is used.
+    Fix: validate an absent list as an empty one; the stored configuration stays as sent.
+    """
+    original = ecs_models.Service._validate_network
+
+    def _validate_network(self, network_configuration):
+        awsvpc = (network_configuration or {}).get("awsvpcConfiguration")
+        if isinstance(awsvpc, dict) and "securityGroups" not in awsvpc:
+            patched = dict(network_configuration)
+            patched["awsvpcConfiguration"] = dict(awsvpc, securityGroups=[])
+            original(self, patched)
+            return network_configuration
+        return original(self, network_configuration)
+
+    ecs_models.Service._validate_network = _validate_network
+
+
 def patch_ecs_rollouts(ecs_models, ecs_responses) -> None:
     backend_cls = ecs_models.EC2ContainerServiceBackend
     resp_cls = ecs_responses.EC2ContainerServiceResponse
@@ -761,6 +784,7 @@ def main(argv) -> None:
     patch_account_from_access_key(BaseResponse)
     patch_task_resource_requirements(ecs_models)
     patch_ecs_rollouts(ecs_models, ecs_responses)
+    patch_optional_security_groups(ecs_models)
 
     if not args.access_log:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # errors/tracebacks still shown

@@ -1,0 +1,237 @@
+//! The narrow ECS interface the domain uses, in ristretto's own types: live services and task
+//! definitions as the AWS CLI's JSON documents plus the few fields the planner and the rollout
+//! wait read. `ecs_sdk.rs` implements it with the SDK; tests may implement it in memory.
+//! Nothing here touches `aws-sdk-*` types.
+
+use std::future::Future;
+
+use serde_json::Value;
+
+use super::AwsError;
+
+/// A service as DescribeServices (with tags) reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveService {
+    pub arn: String,
+    pub name: String,
+    /// ACTIVE, DRAINING or INACTIVE.
+    pub status: String,
+    /// The task definition ARN the service runs (its PRIMARY deployment's).
+    pub task_definition: String,
+    pub desired_count: i64,
+    pub running_count: i64,
+    pub pending_count: i64,
+    pub deployments: Vec<Deployment>,
+    /// Newest first, as ECS returns them.
+    pub events: Vec<ServiceEvent>,
+    /// The whole `services[]` element, `tags` included, as the AWS CLI prints it.
+    pub document: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    pub id: String,
+    /// PRIMARY, ACTIVE or INACTIVE.
+    pub status: String,
+    pub task_definition: String,
+    pub desired_count: i64,
+    pub running_count: i64,
+    pub pending_count: i64,
+    pub failed_tasks: i64,
+    /// IN_PROGRESS, COMPLETED or FAILED (absent for some controllers).
+    pub rollout_state: Option<String>,
+    pub rollout_state_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceEvent {
+    pub id: String,
+    pub created_at: String,
+    pub message: String,
+}
+
+/// A task definition as DescribeTaskDefinition (with tags) reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveTaskDefinition {
+    pub arn: String,
+    pub family: String,
+    pub revision: i64,
+    /// ACTIVE, INACTIVE or DELETE_IN_PROGRESS.
+    pub status: String,
+    /// The `taskDefinition` object with the response's `tags` moved in.
+    pub document: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// What UpdateService is asked to do: only the fields that change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceUpdate {
+    pub task_definition: Option<String>,
+    /// Top-level UpdateService members (AWS CLI keys) with their new values.
+    pub fields: serde_json::Map<String, Value>,
+    pub force_new_deployment: bool,
+}
+
+pub trait EcsApi: Send + Sync {
+    /// `None` when the service does not exist or is INACTIVE (a deleted service).
+    fn describe_service(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> impl Future<Output = Result<Option<LiveService>, AwsError>> + Send;
+
+    /// Services of one cluster, at most 10 per call as the API allows; missing ones are absent
+    /// from the result.
+    fn describe_services(
+        &self,
+        cluster: &str,
+        services: &[String],
+    ) -> impl Future<Output = Result<Vec<LiveService>, AwsError>> + Send;
+
+    /// By ARN or `family:revision`, or by `family` for its latest ACTIVE revision. `None` when
+    /// there is no such task definition.
+    fn describe_task_definition(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<LiveTaskDefinition>, AwsError>> + Send;
+
+    fn register_task_definition(
+        &self,
+        document: &Value,
+    ) -> impl Future<Output = Result<LiveTaskDefinition, AwsError>> + Send;
+
+    /// `document` is the service definition (create-service input without cluster, name and
+    /// task definition).
+    fn create_service(
+        &self,
+        cluster: &str,
+        service: &str,
+        task_definition: &str,
+        document: &Value,
+    ) -> impl Future<Output = Result<LiveService, AwsError>> + Send;
+
+    fn update_service(
+        &self,
+        cluster: &str,
+        service: &str,
+        update: &ServiceUpdate,
+    ) -> impl Future<Output = Result<LiveService, AwsError>> + Send;
+
+    fn tag_resource(
+        &self,
+        arn: &str,
+        tags: &[Tag],
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    fn untag_resource(
+        &self,
+        arn: &str,
+        keys: &[String],
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+fn text(document: &Value, key: &str) -> String {
+    document
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn number(document: &Value, key: &str) -> i64 {
+    document
+        .get(key)
+        .and_then(Value::as_i64)
+        .unwrap_or_default()
+}
+
+impl LiveService {
+    /// Reads the fields the domain needs out of a DescribeServices element.
+    pub fn from_document(document: Value) -> Self {
+        let deployments = document
+            .get("deployments")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|item| Deployment {
+                        id: text(item, "id"),
+                        status: text(item, "status"),
+                        task_definition: text(item, "taskDefinition"),
+                        desired_count: number(item, "desiredCount"),
+                        running_count: number(item, "runningCount"),
+                        pending_count: number(item, "pendingCount"),
+                        failed_tasks: number(item, "failedTasks"),
+                        rollout_state: item
+                            .get("rolloutState")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                        rollout_state_reason: item
+                            .get("rolloutStateReason")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let events = document
+            .get("events")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|item| ServiceEvent {
+                        id: text(item, "id"),
+                        created_at: text(item, "createdAt"),
+                        message: text(item, "message"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            arn: text(&document, "serviceArn"),
+            name: text(&document, "serviceName"),
+            status: text(&document, "status"),
+            task_definition: text(&document, "taskDefinition"),
+            desired_count: number(&document, "desiredCount"),
+            running_count: number(&document, "runningCount"),
+            pending_count: number(&document, "pendingCount"),
+            deployments,
+            events,
+            document,
+        }
+    }
+
+    pub fn primary_deployment(&self) -> Option<&Deployment> {
+        self.deployments
+            .iter()
+            .find(|deployment| deployment.status == "PRIMARY")
+    }
+}
+
+impl LiveTaskDefinition {
+    pub fn from_document(document: Value) -> Self {
+        Self {
+            arn: text(&document, "taskDefinitionArn"),
+            family: text(&document, "family"),
+            revision: number(&document, "revision"),
+            status: text(&document, "status"),
+            document,
+        }
+    }
+
+    /// `family:revision`, as people say it.
+    pub fn short_name(&self) -> String {
+        format!("{}:{}", self.family, self.revision)
+    }
+}
+
+/// `family:revision` from a task definition ARN (or the input itself if it is not an ARN).
+pub fn task_definition_short_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}

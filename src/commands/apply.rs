@@ -1,0 +1,94 @@
+//! `ristretto apply [PLANFILE]`: execute exactly a saved plan under the deploy lock — refused
+//! (exit 4) when its digest or version is wrong, it was made for another target or environment,
+//! the live service changed since (stale), or it was applied already. Without a plan file: plan
+//! now, show the plan, and ask for confirmation on a terminal (`--auto-approve` skips it; with
+//! no terminal and no `--auto-approve` it fails instead of hanging).
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::cli::{ApplyArgs, GlobalArgs, PlanFormat};
+use crate::error::Error;
+use crate::exit_code;
+use crate::output::Output;
+use crate::project::{Project, ProjectOptions};
+
+use super::shared;
+
+pub fn run(
+    options: &ProjectOptions,
+    global: &GlobalArgs,
+    arguments: &ApplyArgs,
+    output: &Output,
+) -> Result<u8, Error> {
+    let project = Project::load(options)?;
+    project
+        .config
+        .warnings
+        .iter()
+        .for_each(|warning| output.warn(warning));
+    let settings = shared::aws_settings(global, &project);
+    let execution = shared::execution(&arguments.execution, &project, output)?;
+    let runtime = shared::runtime()?;
+    runtime.block_on(async {
+        let (config, region) = shared::sdk_config(&settings).await?;
+        let plan = match &arguments.plan {
+            Some(source) => {
+                let plan = shared::load(source, &settings).await?;
+                shared::check_plan_matches(
+                    &plan,
+                    &project,
+                    options.environment.as_deref(),
+                    &region,
+                )?;
+                plan
+            }
+            None => {
+                let (plan_options, choice) = shared::plan_options(&project, &arguments.flags);
+                let request = shared::desired_request(&project, &region, output)?;
+                let ecs = shared::ecs_client(&config);
+                let plan = shared::compute_plan(
+                    &ecs,
+                    std::slice::from_ref(&request),
+                    &plan_options,
+                    choice,
+                    options.environment.clone(),
+                )
+                .await?;
+                output.info(shared::render(&plan, PlanFormat::Text, output).trim_end());
+                if plan.has_changes() && !arguments.auto_approve {
+                    confirm()?;
+                }
+                plan
+            }
+        };
+        if !plan.has_changes() {
+            output.info("No changes to apply.");
+            return Ok(exit_code::SUCCESS);
+        }
+        shared::apply_plan(&plan, &project, &config, &execution, "apply", output).await?;
+        output.info(&format!("Applied plan {}.", plan.plan_id));
+        Ok(exit_code::SUCCESS)
+    })
+}
+
+/// Asks on the terminal; only "yes" goes ahead, as in Terraform.
+fn confirm() -> Result<(), Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::usage(
+            "apply without a plan file needs confirmation, and stdin is not a terminal",
+            Some("review a saved plan (ristretto plan -o plan.json) and apply it, or pass --auto-approve".to_owned()),
+        ));
+    }
+    eprint!("Apply this plan? Only 'yes' will be accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|error| Error::usage(format!("cannot read the answer: {error}"), None))?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::usage("apply cancelled", None))
+    }
+}

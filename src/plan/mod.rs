@@ -1,0 +1,233 @@
+//! The plan: pure data computed by a pure function (DESIGN.md §4). `plan_service(request,
+//! live)` compares the desired documents with the live state and decides the actions; it does
+//! no I/O. The plan file codec (`file.rs`) seals a plan with a digest and refuses altered or
+//! unknown files. Renderings (human, JSON, Markdown) live in `output` and read this data only.
+//!
+//! Plan invariants, kept here and in `file.rs`:
+//! - A plan carries the *full* desired documents: apply never re-evaluates Jsonnet, so what was
+//!   reviewed is exactly what is sent.
+//! - `base` fingerprints the live state the plan was computed against; apply recomputes it
+//!   under the lock and refuses the plan when it differs (stale).
+//! - `digest` is the SHA-256 of the canonical JSON of every other field; a plan whose digest
+//!   does not match is refused, so a reviewed plan cannot be edited unnoticed.
+//! - Actions are ordered and each names its inputs: register, then create or update (one
+//!   UpdateService call with only the changed fields), then tags.
+
+pub mod file;
+mod planner;
+
+pub use planner::describe_reference;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::aws::ecs::Tag;
+use crate::diff::Diff;
+use crate::normalize::NormalizeOptions;
+
+pub use planner::{LiveState, PlanError, PlanOptions, PlanRequest, fingerprint, plan_service};
+
+/// The plan file format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub plan_id: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub ristretto_version: String,
+    /// The `--env` the plan was made for; applying it for another environment is refused.
+    pub environment: Option<String>,
+    /// One section per service, in the order they are applied.
+    pub services: Vec<ServicePlan>,
+    /// SHA-256 of the canonical JSON of every other field (`file::digest`).
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServicePlan {
+    pub target: Target,
+    /// How the documents were compared (`ignore.tags`); apply recomputes the fingerprint the
+    /// same way.
+    pub normalize: NormalizeOptions,
+    pub base: Base,
+    pub desired: Desired,
+    pub changes: Changes,
+    pub actions: Vec<Action>,
+    /// Things a reviewer should know that are not changes (a reused revision, a field left
+    /// alone because UpdateService cannot unset it, …).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Target {
+    pub region: String,
+    pub cluster: String,
+    pub service: String,
+}
+
+impl Target {
+    /// The deploy lock's id for this service (DESIGN.md §5).
+    pub fn lock_id(&self) -> String {
+        format!(
+            "ristretto/{}/{}/{}",
+            self.region, self.cluster, self.service
+        )
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "{}/{} ({})",
+            self.cluster, self.service, self.region
+        )
+    }
+}
+
+/// The fingerprint of the live state a plan was computed against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Base {
+    pub service_arn: Option<String>,
+    pub task_definition_arn: Option<String>,
+    pub desired_count: Option<i64>,
+    pub deployment_ids: Vec<String>,
+    /// SHA-256 of the normalized live documents (service and task definition), in the form
+    /// that is compared with the desired documents.
+    pub live_sha256: String,
+}
+
+impl Base {
+    /// What differs between the base a plan was made on and the live state now, for the
+    /// "plan is stale" message. `desired_count` counts only when the plan sets the count (an
+    /// autoscaler changing it must not invalidate plans that leave it alone).
+    pub fn differences(&self, now: &Base, compare_desired_count: bool) -> Vec<String> {
+        let mut differences = Vec::new();
+        let describe = |value: &Option<String>| value.clone().unwrap_or_else(|| "none".into());
+        if self.service_arn != now.service_arn {
+            differences.push(format!(
+                "service: {} → {}",
+                describe(&self.service_arn),
+                describe(&now.service_arn)
+            ));
+        }
+        if self.task_definition_arn != now.task_definition_arn {
+            differences.push(format!(
+                "task definition: {} → {}",
+                describe(&self.task_definition_arn),
+                describe(&now.task_definition_arn)
+            ));
+        }
+        if compare_desired_count && self.desired_count != now.desired_count {
+            differences.push(format!(
+                "desired count: {:?} → {:?}",
+                self.desired_count, now.desired_count
+            ));
+        }
+        if self.deployment_ids != now.deployment_ids {
+            differences.push(format!(
+                "deployments: [{}] → [{}]",
+                self.deployment_ids.join(", "),
+                now.deployment_ids.join(", ")
+            ));
+        }
+        if self.live_sha256 != now.live_sha256 && differences.is_empty() {
+            differences.push("the live service or task definition was changed".into());
+        }
+        differences
+    }
+}
+
+/// The documents apply sends: exactly what was rendered at plan time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Desired {
+    pub task_definition: Value,
+    /// `None` for a plan that only registers a task definition (no service configured).
+    pub service: Option<Value>,
+}
+
+/// What changes, per document, as structured diffs of the normalized forms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    pub task_definition: Diff,
+    pub service: Diff,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.task_definition.is_empty() && self.service.is_empty()
+    }
+}
+
+/// Which task definition a service action uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TaskDefinitionRef {
+    /// The revision this plan's `register_task_definition` action creates.
+    Registered,
+    /// A revision that exists already (reused, `--revision`, `--latest-task-definition`).
+    Existing { arn: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    RegisterTaskDefinition {
+        family: String,
+    },
+    CreateService {
+        task_definition: TaskDefinitionRef,
+    },
+    UpdateService {
+        /// `None`: the service keeps its task definition.
+        task_definition: Option<TaskDefinitionRef>,
+        /// Only the UpdateService members that change, with their new values.
+        fields: Map<String, Value>,
+        force_new_deployment: bool,
+    },
+    TagService {
+        tags: Vec<Tag>,
+    },
+    UntagService {
+        keys: Vec<String>,
+    },
+}
+
+impl Action {
+    /// The verb of the plan's summary line ("1 to register, 1 to update").
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::RegisterTaskDefinition { .. } => "register",
+            Action::CreateService { .. } => "create",
+            Action::UpdateService { .. } => "update",
+            Action::TagService { .. } | Action::UntagService { .. } => "tag",
+        }
+    }
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.services
+            .iter()
+            .any(|service| !service.actions.is_empty())
+    }
+
+    /// Counts per verb over all services, in a fixed order, for the summary line.
+    pub fn summary(&self) -> Vec<(&'static str, usize)> {
+        ["register", "create", "update", "tag"]
+            .into_iter()
+            .map(|verb| {
+                let count = self
+                    .services
+                    .iter()
+                    .flat_map(|service| &service.actions)
+                    .filter(|action| action.verb() == verb)
+                    .count();
+                (verb, count)
+            })
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    }
+}

@@ -1,0 +1,857 @@
+//! `plan_service`: the pure decision of what to do for one service, from the desired documents
+//! and the live state. No I/O, no clock, no randomness: the same inputs give the same plan
+//! section (ids and timestamps are added by the caller).
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{Action, Base, Changes, Desired, ServicePlan, Target, TaskDefinitionRef};
+use crate::aws::ecs::{LiveService, LiveTaskDefinition, Tag, task_definition_short_name};
+use crate::diff::{self, Diff};
+use crate::normalize::{self, NormalizeOptions, REPLACEMENT_FIELDS};
+
+/// What the user asked for besides the documents (flags shared by `plan` and `deploy`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    pub normalize: NormalizeOptions,
+    /// `--skip-task-definition`: keep the service's task definition (or `chosen`).
+    pub skip_task_definition: bool,
+    /// `--tasks N`: the desired count to set, overriding the definition.
+    pub desired_count: Option<i64>,
+    /// `--force-new-deployment`: start a new deployment even without changes.
+    pub force_new_deployment: bool,
+}
+
+/// The desired side of one service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRequest {
+    pub target: Target,
+    /// The checked task definition document.
+    pub task_definition: Value,
+    /// The checked service definition (`serviceName` set); `None` when no service is configured.
+    pub service: Option<Value>,
+}
+
+/// The live side of one service, as the caller fetched it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveState {
+    /// `None`: the service does not exist (or is INACTIVE).
+    pub service: Option<LiveService>,
+    /// The task definition the live service runs.
+    pub task_definition: Option<LiveTaskDefinition>,
+    /// The latest ACTIVE revision of the desired family, for reuse instead of registering a
+    /// duplicate.
+    pub latest_in_family: Option<LiveTaskDefinition>,
+    /// A revision the user chose (`--revision N`, `--latest-task-definition`).
+    pub chosen: Option<LiveTaskDefinition>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error("{target}: {} cannot be changed by UpdateService: the service requires replacement", fields.iter().map(|(field, before, after)| format!("{field} ({before} → {after})")).collect::<Vec<_>>().join(", "))]
+    RequiresReplacement {
+        target: Target,
+        fields: Vec<(String, String, String)>,
+    },
+    #[error(
+        "{target}: --skip-task-definition, but the service does not exist and family {family} has no ACTIVE revision"
+    )]
+    NothingToSkipTo { target: Target, family: String },
+    #[error("{target}: the task definition has no family")]
+    NoFamily { target: Target },
+}
+
+impl PlanError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            PlanError::RequiresReplacement { .. } => Some(
+                "keep the live value in the definition, or delete and re-create the service \
+                 (ristretto delete, then deploy)"
+                    .into(),
+            ),
+            PlanError::NothingToSkipTo { .. } => {
+                Some("run without --skip-task-definition to register the task definition".into())
+            }
+            PlanError::NoFamily { .. } => Some("set family in the task definition".into()),
+        }
+    }
+}
+
+/// Plans one service. `options.desired_count` is applied to the desired service document, which
+/// is what the plan records and apply sends.
+pub fn plan_service(
+    request: &PlanRequest,
+    live: &LiveState,
+    options: &PlanOptions,
+) -> Result<ServicePlan, PlanError> {
+    let target = request.target.clone();
+    let family = request
+        .task_definition
+        .get("family")
+        .and_then(Value::as_str)
+        .filter(|family| !family.is_empty())
+        .ok_or_else(|| PlanError::NoFamily {
+            target: target.clone(),
+        })?
+        .to_owned();
+    let mut notes = Vec::new();
+    let desired_service = request.service.clone().map(|mut document| {
+        if let (Some(count), Value::Object(map)) = (options.desired_count, &mut document) {
+            if is_daemon(map) {
+                notes.push("--tasks is ignored for a DAEMON service".to_owned());
+            } else {
+                map.insert("desiredCount".into(), json!(count));
+            }
+        }
+        document
+    });
+    let desired = Desired {
+        task_definition: request.task_definition.clone(),
+        service: desired_service.clone(),
+    };
+
+    // Task definition: what the service should run, and whether it must be registered.
+    let desired_normalized =
+        normalize::task_definition(&request.task_definition, &options.normalize);
+    let normalized =
+        |task: &LiveTaskDefinition| normalize::task_definition(&task.document, &options.normalize);
+    let current = live.task_definition.as_ref();
+    let (wanted, task_definition_changes) = if let Some(chosen) = &live.chosen {
+        let changes = diff::diff(current.map(normalized).as_ref(), &normalized(chosen));
+        (
+            Some(TaskDefinitionRef::Existing {
+                arn: chosen.arn.clone(),
+            }),
+            changes,
+        )
+    } else if options.skip_task_definition {
+        match (current, &live.latest_in_family) {
+            (Some(_), _) => (None, Diff::default()),
+            (None, Some(latest)) => (
+                Some(TaskDefinitionRef::Existing {
+                    arn: latest.arn.clone(),
+                }),
+                Diff::default(),
+            ),
+            (None, None) => return Err(PlanError::NothingToSkipTo { target, family }),
+        }
+    } else {
+        let changes = diff::diff(current.map(normalized).as_ref(), &desired_normalized);
+        if changes.is_empty() {
+            (None, changes)
+        } else if let Some(latest) = live
+            .latest_in_family
+            .as_ref()
+            .filter(|latest| latest.status == "ACTIVE" && normalized(latest) == desired_normalized)
+        {
+            notes.push(format!(
+                "the task definition is identical to the ACTIVE revision {}: it is reused, not registered again",
+                latest.short_name()
+            ));
+            (
+                Some(TaskDefinitionRef::Existing {
+                    arn: latest.arn.clone(),
+                }),
+                changes,
+            )
+        } else {
+            (Some(TaskDefinitionRef::Registered), changes)
+        }
+    };
+    // A wanted revision that the service already runs is no change.
+    let wanted = wanted.filter(|wanted| match (wanted, current) {
+        (TaskDefinitionRef::Existing { arn }, Some(current)) => *arn != current.arn,
+        _ => true,
+    });
+
+    let mut actions = Vec::new();
+    if wanted == Some(TaskDefinitionRef::Registered) {
+        actions.push(Action::RegisterTaskDefinition {
+            family: family.clone(),
+        });
+    }
+
+    let mut service_changes = Diff::default();
+    if let Some(desired_service) = &desired_service {
+        match &live.service {
+            None => {
+                service_changes = diff::diff(
+                    None,
+                    &normalize::service(desired_service, &options.normalize),
+                );
+                let task_definition = match wanted.clone() {
+                    Some(reference) => reference,
+                    None => TaskDefinitionRef::Existing {
+                        arn: current.map(|task| task.arn.clone()).unwrap_or_default(),
+                    },
+                };
+                actions.push(Action::CreateService { task_definition });
+            }
+            Some(live_service) => {
+                let (local, remote) = normalize::comparable_services(
+                    desired_service,
+                    &live_service.document,
+                    &options.normalize,
+                );
+                let changes = diff::diff(Some(&remote), &local);
+                let decided = decide_service_update(
+                    &target,
+                    desired_service,
+                    &local,
+                    &remote,
+                    changes,
+                    &mut notes,
+                )?;
+                service_changes = decided.changes;
+                if !decided.fields.is_empty() || wanted.is_some() || options.force_new_deployment {
+                    actions.push(Action::UpdateService {
+                        task_definition: wanted.clone(),
+                        fields: decided.fields,
+                        force_new_deployment: options.force_new_deployment,
+                    });
+                }
+                let (tags, keys) =
+                    tag_changes(desired_service, &live_service.document, &options.normalize);
+                if !tags.is_empty() {
+                    actions.push(Action::TagService { tags });
+                }
+                if !keys.is_empty() {
+                    actions.push(Action::UntagService { keys });
+                }
+                if live_service.status == "DRAINING" {
+                    notes.push("the live service is DRAINING".into());
+                }
+            }
+        }
+    }
+
+    let base = fingerprint(&desired, live, &options.normalize);
+    Ok(ServicePlan {
+        target,
+        normalize: options.normalize.clone(),
+        base,
+        desired,
+        changes: Changes {
+            task_definition: task_definition_changes,
+            service: service_changes,
+        },
+        actions,
+        notes,
+    })
+}
+
+fn is_daemon(map: &Map<String, Value>) -> bool {
+    map.get("schedulingStrategy").and_then(Value::as_str) == Some("DAEMON")
+}
+
+struct ServiceUpdateDecision {
+    fields: Map<String, Value>,
+    changes: Diff,
+}
+
+/// From the differences of the comparable forms to the members of one UpdateService call.
+fn decide_service_update(
+    target: &Target,
+    desired: &Value,
+    local: &Value,
+    remote: &Value,
+    changes: Diff,
+    notes: &mut Vec<String>,
+) -> Result<ServiceUpdateDecision, PlanError> {
+    let mut fields = Map::new();
+    let mut kept = Vec::new();
+    let mut replacements = Vec::new();
+    for change in changes.changes {
+        let Some(key) = change.path().top_level_key().map(str::to_owned) else {
+            kept.push(change);
+            continue;
+        };
+        if key == "tags" {
+            // Tags are not UpdateService members: TagResource / UntagResource apply them.
+            kept.push(change);
+            continue;
+        }
+        if REPLACEMENT_FIELDS.contains(&key.as_str()) {
+            // Only what the definition says explicitly counts: a definition that leaves
+            // launchType out has no opinion about the live EC2 one.
+            let desired_key = if key == "role" { "role" } else { key.as_str() };
+            if desired
+                .get(desired_key)
+                .is_some_and(|value| !value.is_null())
+            {
+                replacements.push((key.clone(), short(remote.get(&key)), short(local.get(&key))));
+            }
+            continue;
+        }
+        let value = match (
+            desired.get(&key).filter(|value| !value.is_null()),
+            local.get(&key),
+        ) {
+            (Some(value), _) => Some(value.clone()),
+            (None, Some(normalized_default)) => Some(normalized_default.clone()),
+            (None, None) => match remote.get(&key) {
+                // Absent from the definition, set live: lists are cleared with an empty list
+                // (ecspresso #868); Service Connect is turned off explicitly (ecspresso #856).
+                Some(Value::Array(_)) => Some(json!([])),
+                Some(_) if key == "serviceConnectConfiguration" => Some(json!({"enabled": false})),
+                _ => None,
+            },
+        };
+        match value {
+            Some(value) => {
+                fields.insert(key, value);
+                kept.push(change);
+            }
+            None => {
+                if !notes
+                    .iter()
+                    .any(|note| note.starts_with(&format!("{key} ")))
+                {
+                    notes.push(format!(
+                        "{key} is set on the live service but not in the definition; UpdateService cannot unset it, so it is left as it is"
+                    ));
+                }
+            }
+        }
+    }
+    if !replacements.is_empty() {
+        return Err(PlanError::RequiresReplacement {
+            target: target.clone(),
+            fields: replacements,
+        });
+    }
+    Ok(ServiceUpdateDecision {
+        fields,
+        changes: Diff { changes: kept },
+    })
+}
+
+fn short(value: Option<&Value>) -> String {
+    match value {
+        None => "none".into(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Tags to set and keys to remove so that the live service carries the definition's tags
+/// (ignored keys excluded on both sides).
+fn tag_changes(
+    desired: &Value,
+    live: &Value,
+    options: &NormalizeOptions,
+) -> (Vec<Tag>, Vec<String>) {
+    let read = |document: &Value| -> Vec<Tag> {
+        document
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| {
+                        Some(Tag {
+                            key: item.get("key")?.as_str()?.to_owned(),
+                            value: item
+                                .get("value")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned(),
+                        })
+                    })
+                    .filter(|tag| {
+                        !normalize::is_reserved_tag(&tag.key)
+                            && !options.ignore_tags.contains(&tag.key)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let wanted = read(desired);
+    let present = read(live);
+    let mut set: Vec<Tag> = wanted
+        .iter()
+        .filter(|tag| !present.contains(tag))
+        .cloned()
+        .collect();
+    set.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut remove: Vec<String> = present
+        .iter()
+        .filter(|tag| !wanted.iter().any(|wanted| wanted.key == tag.key))
+        .map(|tag| tag.key.clone())
+        .collect();
+    remove.sort();
+    (set, remove)
+}
+
+/// The fingerprint of the live state, computed the same way at plan and at apply time.
+pub fn fingerprint(desired: &Desired, live: &LiveState, options: &NormalizeOptions) -> Base {
+    let service = live.service.as_ref();
+    let remote_service = match (service, &desired.service) {
+        (Some(live_service), Some(desired_service)) => {
+            normalize::comparable_services(desired_service, &live_service.document, options).1
+        }
+        (Some(live_service), None) => normalize::service(&live_service.document, options),
+        (None, _) => Value::Null,
+    };
+    let live_task_definition = live.task_definition.as_ref().or(if service.is_none() {
+        live.latest_in_family.as_ref()
+    } else {
+        None
+    });
+    let remote_task_definition = live_task_definition
+        .map(|task| normalize::task_definition(&task.document, options))
+        .unwrap_or(Value::Null);
+    let canonical =
+        json!({"service": remote_service, "task_definition": remote_task_definition}).to_string();
+    let mut deployment_ids: Vec<String> = service
+        .map(|service| {
+            service
+                .deployments
+                .iter()
+                .map(|deployment| deployment.id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    deployment_ids.sort();
+    Base {
+        service_arn: service.map(|service| service.arn.clone()),
+        task_definition_arn: live_task_definition.map(|task| task.arn.clone()),
+        desired_count: service.map(|service| service.desired_count),
+        deployment_ids,
+        live_sha256: format!("{:x}", Sha256::digest(canonical.as_bytes())),
+    }
+}
+
+/// `family:revision` of the revision a plan section ends with, for messages.
+pub fn describe_reference(reference: &TaskDefinitionRef, family: &str) -> String {
+    match reference {
+        TaskDefinitionRef::Registered => format!("{family}:(new revision)"),
+        TaskDefinitionRef::Existing { arn } => task_definition_short_name(arn).to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn target() -> Target {
+        Target {
+            region: "ap-northeast-1".into(),
+            cluster: "web".into(),
+            service: "api".into(),
+        }
+    }
+
+    fn task(image: &str) -> Value {
+        json!({"family": "api", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+               "cpu": "256", "memory": "512",
+               "containerDefinitions": [{"name": "app", "image": image, "essential": true,
+                 "portMappings": [{"containerPort": 80}]}]})
+    }
+
+    fn live_task(image: &str, revision: i64) -> LiveTaskDefinition {
+        let mut document = task(image);
+        let arn = format!("arn:aws:ecs:ap-northeast-1:123456789012:task-definition/api:{revision}");
+        document["taskDefinitionArn"] = json!(arn);
+        document["revision"] = json!(revision);
+        document["status"] = json!("ACTIVE");
+        document["containerDefinitions"][0]["portMappings"][0]["hostPort"] = json!(80);
+        document["containerDefinitions"][0]["portMappings"][0]["protocol"] = json!("tcp");
+        document["containerDefinitions"][0]["cpu"] = json!(0);
+        LiveTaskDefinition::from_document(document)
+    }
+
+    fn service_definition() -> Value {
+        json!({"serviceName": "api", "launchType": "FARGATE",
+               "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"]}}})
+    }
+
+    fn live_service(task_definition: &LiveTaskDefinition, desired_count: i64) -> LiveService {
+        LiveService::from_document(json!({
+            "serviceArn": "arn:aws:ecs:ap-northeast-1:123456789012:service/web/api",
+            "serviceName": "api", "status": "ACTIVE", "launchType": "FARGATE",
+            "taskDefinition": task_definition.arn, "desiredCount": desired_count,
+            "runningCount": desired_count, "pendingCount": 0, "schedulingStrategy": "REPLICA",
+            "platformVersion": "LATEST",
+            "deploymentConfiguration": {"maximumPercent": 200, "minimumHealthyPercent": 100,
+              "deploymentCircuitBreaker": {"enable": false, "rollback": false}},
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"], "assignPublicIp": "DISABLED"}},
+            "deployments": [{"id": "ecs-svc/1", "status": "PRIMARY", "taskDefinition": task_definition.arn,
+              "desiredCount": desired_count, "runningCount": desired_count, "rolloutState": "COMPLETED"}],
+            "tags": [{"key": "team", "value": "web"}]
+        }))
+    }
+
+    fn request(image: &str, service: Option<Value>) -> PlanRequest {
+        PlanRequest {
+            target: target(),
+            task_definition: task(image),
+            service,
+        }
+    }
+
+    fn steady(image: &str) -> LiveState {
+        let current = live_task(image, 3);
+        LiveState {
+            service: Some(live_service(&current, 2)),
+            task_definition: Some(current.clone()),
+            latest_in_family: Some(current),
+            chosen: None,
+        }
+    }
+
+    fn with_tags(mut document: Value, tags: Value) -> Value {
+        document["tags"] = tags;
+        document
+    }
+
+    #[test]
+    fn nothing_to_do_when_the_live_service_matches() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let plan = plan_service(
+            &request("nginx:1", Some(definition)),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+        assert!(plan.changes.is_empty(), "{:?}", plan.changes);
+    }
+
+    #[test]
+    fn a_new_image_registers_and_updates_once() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let plan = plan_service(
+            &request("nginx:2", Some(definition)),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::RegisterTaskDefinition {
+                    family: "api".into()
+                },
+                Action::UpdateService {
+                    task_definition: Some(TaskDefinitionRef::Registered),
+                    fields: Map::new(),
+                    force_new_deployment: false
+                }
+            ]
+        );
+        assert_eq!(plan.changes.task_definition.len(), 1);
+        assert_eq!(
+            plan.changes.task_definition.changes[0].path().to_string(),
+            "containerDefinitions[name=app].image"
+        );
+        assert!(plan.changes.service.is_empty());
+    }
+
+    #[test]
+    fn an_identical_active_revision_is_reused_not_registered() {
+        let mut live = steady("nginx:1");
+        live.latest_in_family = Some(live_task("nginx:2", 4));
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let plan = plan_service(
+            &request("nginx:2", Some(definition)),
+            &live,
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        let arn = live.latest_in_family.unwrap().arn;
+        assert_eq!(
+            plan.actions,
+            vec![Action::UpdateService {
+                task_definition: Some(TaskDefinitionRef::Existing { arn }),
+                fields: Map::new(),
+                force_new_deployment: false
+            }]
+        );
+        assert!(plan.notes[0].contains("api:4"), "{:?}", plan.notes);
+    }
+
+    #[test]
+    fn a_missing_service_is_created() {
+        let live = LiveState::default();
+        let plan = plan_service(
+            &request("nginx:1", Some(service_definition())),
+            &live,
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::RegisterTaskDefinition {
+                    family: "api".into()
+                },
+                Action::CreateService {
+                    task_definition: TaskDefinitionRef::Registered
+                }
+            ]
+        );
+        assert_eq!(plan.changes.service.len(), 1);
+        assert!(plan.changes.service.changes[0].path().is_root());
+        assert_eq!(plan.base.service_arn, None);
+    }
+
+    #[test]
+    fn desired_count_absent_locally_is_left_alone_and_tasks_sets_it() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let untouched = plan_service(
+            &request("nginx:1", Some(definition.clone())),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert!(untouched.actions.is_empty());
+
+        let options = PlanOptions {
+            desired_count: Some(5),
+            ..PlanOptions::default()
+        };
+        let scaled = plan_service(
+            &request("nginx:1", Some(definition)),
+            &steady("nginx:1"),
+            &options,
+        )
+        .unwrap();
+        let mut fields = Map::new();
+        fields.insert("desiredCount".into(), json!(5));
+        assert_eq!(
+            scaled.actions,
+            vec![Action::UpdateService {
+                task_definition: None,
+                fields,
+                force_new_deployment: false
+            }]
+        );
+        assert_eq!(scaled.desired.service.unwrap()["desiredCount"], json!(5));
+    }
+
+    #[test]
+    fn only_changed_fields_are_sent() {
+        let mut definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        definition["networkConfiguration"]["awsvpcConfiguration"]["subnets"] = json!(["subnet-b"]);
+        let plan = plan_service(
+            &request("nginx:1", Some(definition.clone())),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        let Action::UpdateService {
+            fields,
+            task_definition,
+            ..
+        } = &plan.actions[0]
+        else {
+            panic!("{:?}", plan.actions)
+        };
+        assert_eq!(task_definition, &None);
+        assert_eq!(
+            fields.keys().collect::<Vec<_>>(),
+            vec!["networkConfiguration"]
+        );
+        assert_eq!(
+            fields["networkConfiguration"],
+            definition["networkConfiguration"]
+        );
+    }
+
+    #[test]
+    fn an_explicit_launch_type_change_requires_replacement() {
+        let mut definition = service_definition();
+        definition["launchType"] = json!("EC2");
+        let error = plan_service(
+            &request("nginx:1", Some(definition)),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(error, PlanError::RequiresReplacement { .. }));
+        assert!(
+            error.to_string().contains("launchType (FARGATE → EC2)"),
+            "{error}"
+        );
+
+        let mut silent = service_definition();
+        silent.as_object_mut().unwrap().remove("launchType");
+        silent["tags"] = json!([{"key": "team", "value": "web"}]);
+        let plan = plan_service(
+            &request("nginx:1", Some(silent)),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+    }
+
+    #[test]
+    fn tags_are_set_and_removed_separately() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "owner", "value": "me"}]),
+        );
+        let plan = plan_service(
+            &request("nginx:1", Some(definition)),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::TagService {
+                    tags: vec![Tag {
+                        key: "owner".into(),
+                        value: "me".into()
+                    }]
+                },
+                Action::UntagService {
+                    keys: vec!["team".into()]
+                }
+            ]
+        );
+        let options = PlanOptions {
+            normalize: NormalizeOptions {
+                ignore_tags: vec!["team".into(), "owner".into()],
+            },
+            ..PlanOptions::default()
+        };
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "owner", "value": "me"}]),
+        );
+        let ignored = plan_service(
+            &request("nginx:1", Some(definition)),
+            &steady("nginx:1"),
+            &options,
+        )
+        .unwrap();
+        assert!(ignored.actions.is_empty(), "{:?}", ignored.actions);
+    }
+
+    #[test]
+    fn force_new_deployment_updates_without_changes() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let options = PlanOptions {
+            force_new_deployment: true,
+            ..PlanOptions::default()
+        };
+        let plan = plan_service(
+            &request("nginx:1", Some(definition)),
+            &steady("nginx:1"),
+            &options,
+        )
+        .unwrap();
+        assert_eq!(
+            plan.actions,
+            vec![Action::UpdateService {
+                task_definition: None,
+                fields: Map::new(),
+                force_new_deployment: true
+            }]
+        );
+    }
+
+    #[test]
+    fn skip_task_definition_keeps_the_current_one() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let options = PlanOptions {
+            skip_task_definition: true,
+            ..PlanOptions::default()
+        };
+        let plan = plan_service(
+            &request("nginx:9", Some(definition)),
+            &steady("nginx:1"),
+            &options,
+        )
+        .unwrap();
+        assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+
+        let error = plan_service(
+            &request("nginx:9", Some(service_definition())),
+            &LiveState::default(),
+            &options,
+        )
+        .unwrap_err();
+        assert!(matches!(error, PlanError::NothingToSkipTo { .. }));
+    }
+
+    #[test]
+    fn a_chosen_revision_is_deployed() {
+        let mut live = steady("nginx:1");
+        live.chosen = Some(live_task("nginx:0", 1));
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let plan = plan_service(
+            &request("nginx:1", Some(definition)),
+            &live,
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        let arn = live.chosen.unwrap().arn;
+        assert_eq!(
+            plan.actions,
+            vec![Action::UpdateService {
+                task_definition: Some(TaskDefinitionRef::Existing { arn }),
+                fields: Map::new(),
+                force_new_deployment: false
+            }]
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_live_state() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let desired = Desired {
+            task_definition: task("nginx:1"),
+            service: Some(definition),
+        };
+        let options = NormalizeOptions::default();
+        let before = fingerprint(&desired, &steady("nginx:1"), &options);
+        assert_eq!(before, fingerprint(&desired, &steady("nginx:1"), &options));
+        let changed = fingerprint(&desired, &steady("nginx:2"), &options);
+        assert_ne!(before.live_sha256, changed.live_sha256);
+        assert!(!before.differences(&changed, false).is_empty());
+
+        let mut scaled = steady("nginx:1");
+        scaled.service = Some(live_service(scaled.task_definition.as_ref().unwrap(), 7));
+        let autoscaled = fingerprint(&desired, &scaled, &options);
+        // The definition leaves the count alone, so an autoscaler's change is not a conflict.
+        assert!(
+            before.differences(&autoscaled, false).is_empty(),
+            "{:?}",
+            before.differences(&autoscaled, false)
+        );
+        assert!(!before.differences(&autoscaled, true).is_empty());
+    }
+}
