@@ -92,6 +92,10 @@ pub struct GlobalArgs {
     /// Print more detail on stderr
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// Select services of a multi-service config (repeatable)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub service: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -120,6 +124,26 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Inspect, force-release or set up the deploy lock
     Lock(LockArgs),
+    /// Write a config and definitions from a live service (--service NAME)
+    Init(InitArgs),
+    /// Run a one-off task and exit with its container's exit code
+    Run(RunArgs),
+    /// Show the service: task definition, deployments, events, auto scaling
+    Status(StatusArgs),
+    /// Wait for the service's current rollout, as apply does
+    Wait(WaitArgs),
+    /// Go back to the previous ACTIVE task definition revision, under the deploy lock
+    Rollback(RollbackArgs),
+    /// Set the service's desired count, under the deploy lock
+    Scale(ScaleArgs),
+    /// List the task definition family's ACTIVE revisions and which are in use
+    Revisions(RevisionsArgs),
+    /// Deregister task definition revisions that are not in use
+    Deregister(DeregisterArgs),
+    /// Delete the service, under the deploy lock
+    Delete(DeleteArgs),
+    /// Check that what the definitions reference exists (roles, log groups, images, …)
+    Verify,
     /// Print the version
     Version,
     /// Print a shell completion script
@@ -144,6 +168,10 @@ pub struct PlanFlags {
     /// Deploy the newest ACTIVE revision of the family instead of the file
     #[arg(long, conflicts_with = "revision")]
     pub latest_task_definition: bool,
+
+    /// Plan even when the definitions differ from fields Terraform owns (they are still not sent)
+    #[arg(long)]
+    pub allow_terraform_owned: bool,
 
     /// Deploy revision N of the family instead of the file
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
@@ -222,6 +250,10 @@ pub struct ExecutionArgs {
     /// How to report progress: text on stderr, or JSON lines on stdout
     #[arg(long, value_enum, default_value_t = ProgressFormat::Text)]
     pub format: ProgressFormat,
+
+    /// How many services of a multi-service plan are applied at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
 
     /// Interval between DescribeServices calls while waiting [env: RISTRETTO_POLL_INTERVAL]
     #[arg(long, value_name = "DURATION", hide = true)]
@@ -315,4 +347,220 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+// The service to read is the global `--service NAME` (exactly one), so that `init --cluster C
+// --service S` reads as in ecspresso.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The cluster of the service
+    #[arg(long, default_value = crate::config::DEFAULT_CLUSTER)]
+    pub cluster: String,
+
+    /// Read this task definition (FAMILY:REVISION or ARN) instead of the service's
+    #[arg(long, value_name = "FAMILY:REV")]
+    pub task_definition: Option<String>,
+
+    /// Write the config and definitions as Jsonnet instead of YAML and JSON
+    #[arg(long)]
+    pub jsonnet: bool,
+
+    /// Overwrite files that exist
+    #[arg(long, alias = "force-overwrite")]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Container overrides as JSON (the RunTask `overrides` member)
+    #[arg(long, value_name = "JSON", conflicts_with = "overrides_file")]
+    pub overrides: Option<String>,
+
+    /// Read the overrides from a file (rendered like a definition)
+    #[arg(long, value_name = "FILE")]
+    pub overrides_file: Option<PathBuf>,
+
+    /// How many tasks to start (at most 10, as RunTask allows)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=10))]
+    pub count: i32,
+
+    /// Return once RunTask answered; do not wait or follow logs
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// Wait until the task runs, or until it stopped
+    #[arg(long, value_enum, default_value_t = RunWaitUntil::Stopped)]
+    pub wait_until: RunWaitUntil,
+
+    /// The container whose logs are followed and whose exit code is returned [default: the first essential one]
+    #[arg(long, value_name = "NAME")]
+    pub watch_container: Option<String>,
+
+    /// Run this task definition file instead of the config's
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["latest_task_definition", "revision"])]
+    pub task_def: Option<PathBuf>,
+
+    /// Run the newest ACTIVE revision of the family (nothing is registered)
+    #[arg(long, conflicts_with = "revision")]
+    pub latest_task_definition: bool,
+
+    /// Run revision N of the family (nothing is registered)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub revision: Option<i64>,
+
+    /// Copy the service's or the task definition's tags to the task
+    #[arg(long, value_enum)]
+    pub propagate_tags: Option<PropagateTags>,
+
+    /// Tags for the task: KEY=VALUE,KEY=VALUE
+    #[arg(long, value_name = "K=V,...")]
+    pub tags: Option<String>,
+
+    /// How long to wait for the task [default: the config's timeout]
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum RunWaitUntil {
+    /// The task reached RUNNING
+    Running,
+    /// The task stopped (its exit code is the command's)
+    #[default]
+    Stopped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PropagateTags {
+    #[value(name = "SERVICE")]
+    Service,
+    #[value(name = "TASK_DEFINITION")]
+    TaskDefinition,
+    #[value(name = "NONE")]
+    None,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    /// For people
+    #[default]
+    Text,
+    /// For machines
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// How many recent service events to show
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub events: usize,
+
+    /// How to print the status on stdout
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// When the rollout counts as finished
+    #[arg(long, value_enum, default_value_t = WaitUntilArg::Deployed)]
+    pub wait_until: WaitUntilArg,
+
+    /// How long to wait [default: the config's timeout, 10m]
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// How to report progress: text on stderr, or JSON lines on stdout
+    #[arg(long, value_enum, default_value_t = ProgressFormat::Text)]
+    pub format: ProgressFormat,
+
+    /// Interval between DescribeServices calls [env: RISTRETTO_POLL_INTERVAL]
+    #[arg(long, value_name = "DURATION", hide = true)]
+    pub poll_interval: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Print the plan and exit without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// After the rollback completed, deregister the revision rolled back from
+    #[arg(long, conflicts_with = "no_wait")]
+    pub deregister_task_definition: bool,
+
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// The desired count to set
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
+    pub tasks: i64,
+
+    /// Print the plan and exit without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RevisionsArgs {
+    /// How to print the revisions on stdout
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    pub output: TableOrJson,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DeregisterArgs {
+    /// Keep the N newest revisions that are not in use; deregister the older ones
+    #[arg(
+        long,
+        alias = "keeps",
+        value_name = "N",
+        conflicts_with = "revision",
+        required_unless_present = "revision"
+    )]
+    pub keep: Option<usize>,
+
+    /// Deregister revision N of the family (refused when it is in use)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub revision: Option<i64>,
+
+    /// List what would be deregistered and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Do not ask to type the service name
+    #[arg(long)]
+    pub force: bool,
+
+    /// Stop the service's tasks too (DeleteService force), even when its desired count is not 0
+    #[arg(long)]
+    pub terminate: bool,
+
+    /// Show what would be deleted and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// How long to wait for the deploy lock held by another run (0: fail at once with exit 3)
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
 }

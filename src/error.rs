@@ -36,6 +36,8 @@ pub enum Error {
     #[error(transparent)]
     Plan(#[from] PlanError),
     #[error(transparent)]
+    Ownership(#[from] crate::tfstate::OwnershipError),
+    #[error(transparent)]
     PlanFile(#[from] PlanFileError),
     /// Boxed: the largest error by far, and errors travel through every `Result`.
     #[error(transparent)]
@@ -48,6 +50,13 @@ pub enum Error {
     /// A saved plan that must not be applied here (stale, applied, other target).
     #[error("{message}")]
     PlanRefused {
+        message: String,
+        hint: Option<String>,
+    },
+    /// A command's own failure that is not bad input: a one-off task that failed to start, a
+    /// revision that is in use, a resource `verify` found missing.
+    #[error("{message}")]
+    Failed {
         message: String,
         hint: Option<String>,
     },
@@ -74,21 +83,36 @@ impl Error {
         }
     }
 
+    pub fn failed(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+        Error::Failed {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
     /// The process exit code for this error (constants in `exit_code`).
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Config(_)
             | Error::Render(_)
             | Error::Definition { .. }
-            | Error::Many(_)
             | Error::Usage { .. }
+            | Error::Failed { .. }
             | Error::Stdout(_)
             | Error::Aws(_)
             | Error::Live(_)
-            | Error::Plan(_) => exit_code::ERROR,
+            | Error::Plan(_)
+            | Error::Ownership(_) => exit_code::ERROR,
             Error::PlanFile(error) if error.is_refusal() => exit_code::PLAN_REFUSED,
             Error::PlanFile(_) => exit_code::ERROR,
             Error::PlanRefused { .. } => exit_code::PLAN_REFUSED,
+            // Several failures (services of one plan, files of one validate): the gravest
+            // decides, so a rolled-back service still exits 5 next to a refused one.
+            Error::Many(errors) => errors
+                .iter()
+                .map(Error::exit_code)
+                .max()
+                .unwrap_or(exit_code::ERROR),
             Error::Apply(error) => match error.kind() {
                 ApplyErrorKind::Error => exit_code::ERROR,
                 ApplyErrorKind::LockHeld => exit_code::LOCK_NOT_ACQUIRED,
@@ -116,10 +140,13 @@ impl Error {
                     "ecs create-service"
                 }
             )),
-            Error::Usage { hint, .. } | Error::PlanRefused { hint, .. } => hint.clone(),
+            Error::Usage { hint, .. }
+            | Error::PlanRefused { hint, .. }
+            | Error::Failed { hint, .. } => hint.clone(),
             Error::Aws(error) => error.hint(),
             Error::Live(error) => error.hint(),
             Error::Plan(error) => error.hint(),
+            Error::Ownership(error) => error.hint(),
             Error::PlanFile(error) => error.hint(),
             Error::Apply(error) => error.hint(),
             Error::Lock(error) => error.hint(),

@@ -20,6 +20,7 @@ pub mod output;
 pub mod plan;
 pub mod project;
 pub mod render;
+pub mod tfstate;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::config::{self, Config, ConfigError};
+use crate::config::{self, Config, ConfigError, ServiceConfig};
 use crate::definition::{self, Checked};
 use crate::error::Error;
-use crate::render::{JsonHandling, JsonnetOptions, Renderer, TemplateFunctions};
+use crate::render::{JsonHandling, JsonnetOptions, Renderer, TemplateFunctions, plugins};
+use crate::tfstate::{Ownership, TerraformState};
 
 /// What the command line says about finding and evaluating the project.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +19,8 @@ pub struct ProjectOptions {
     pub working_directory: PathBuf,
     pub environment: Option<String>,
     pub jsonnet: JsonnetOptions,
+    /// For the few files that read AWS while rendering (a tfstate plugin with an `s3://` url).
+    pub aws: crate::aws::sdk::AwsSettings,
 }
 
 pub struct Project {
@@ -35,7 +38,7 @@ pub struct LoadedDefinition {
 
 impl Project {
     pub fn load(options: &ProjectOptions) -> Result<Self, Error> {
-        let file = config::locate(options.config.as_deref(), &options.working_directory)?;
+        let file = locate_config(options)?;
         let directory = file
             .parent()
             .filter(|parent| !parent.as_os_str().is_empty())
@@ -43,13 +46,21 @@ impl Project {
             .to_path_buf();
 
         let mut jsonnet = options.jsonnet.clone();
-        // lib/ and vendor/ next to the config are always on the library path, after -J.
-        for conventional in ["lib", "vendor"] {
-            let candidate = directory.join(conventional);
-            if candidate.is_dir() {
-                jsonnet.library_paths.push(candidate);
+        // lib/ and vendor/ next to the config, and of the project root (the working directory,
+        // where environments/<env>/ configs share them), are on the library path after -J.
+        for base in [directory.as_path(), options.working_directory.as_path()] {
+            for conventional in ["lib", "vendor"] {
+                let candidate = base.join(conventional);
+                let known = jsonnet
+                    .library_paths
+                    .iter()
+                    .any(|known| known.canonicalize().ok() == candidate.canonicalize().ok());
+                if candidate.is_dir() && !known {
+                    jsonnet.library_paths.push(candidate);
+                }
             }
         }
+        jsonnet.environment = options.environment.clone();
         if let Some(environment) = &options.environment
             && !jsonnet.ext_str.iter().any(|(name, _)| name == "env")
         {
@@ -59,11 +70,76 @@ impl Project {
         // The config itself sees only the built-in template functions (ecspresso v2 rule).
         let renderer = Renderer::new(jsonnet, TemplateFunctions::default());
         let config = config::load(&renderer, &file)?;
-        let functions = plugin_functions(&config)?;
+        let (functions, natives) = plugin_functions(&config, &options.aws)?;
         Ok(Self {
             config,
-            renderer: renderer.with_functions(functions),
+            renderer: renderer.with_plugins(functions, natives),
         })
+    }
+
+    /// The services to work on: all of the config's, or those named by `--service`.
+    pub fn selected_services(&self, names: &[String]) -> Result<Vec<ServiceConfig>, Error> {
+        if names.is_empty() {
+            return Ok(self.config.services.clone());
+        }
+        let known: Vec<&str> = self
+            .config
+            .services
+            .iter()
+            .map(|service| service.name.as_str())
+            .collect();
+        let mut selected = Vec::new();
+        for name in names {
+            match self
+                .config
+                .services
+                .iter()
+                .find(|service| &service.name == name)
+            {
+                Some(service) if !selected.contains(service) => selected.push(service.clone()),
+                Some(_) => {}
+                None => {
+                    let suggestion = config::suggest(name, &known)
+                        .map(|close| format!("did you mean {close}? "))
+                        .unwrap_or_default();
+                    return Err(Error::usage(
+                        format!(
+                            "--service {name}: {} has no such service",
+                            self.config.file.display()
+                        ),
+                        Some(format!(
+                            "{suggestion}the config's services: {}",
+                            known.join(", ")
+                        )),
+                    ));
+                }
+            }
+        }
+        Ok(selected)
+    }
+
+    /// Which of `service`'s fields Terraform owns: from `ownership.terraform` in the config,
+    /// else from the `lifecycle.ignore_changes` of its `aws_ecs_service` in `terraform.dir`,
+    /// else nobody's (`None`: ristretto owns every field).
+    pub fn ownership(&self, service: &ServiceConfig) -> Result<Option<Ownership>, Error> {
+        if let Some(fields) = &self.config.terraform_owned_fields {
+            return Ok(Some(Ownership::from_config_list(fields)));
+        }
+        let Some(terraform) = &self.config.terraform else {
+            return Ok(None);
+        };
+        // The resource address names one service; in a multi-service config each service is
+        // found by its name.
+        let resource = if self.config.services.len() == 1 {
+            terraform.resource.as_deref()
+        } else {
+            None
+        };
+        Ok(Some(Ownership::from_terraform_dir(
+            &terraform.dir,
+            &service.name,
+            resource,
+        )?))
     }
 
     pub fn task_definition(&self) -> Result<LoadedDefinition, Error> {
@@ -106,6 +182,16 @@ impl Project {
 
     /// Loads a service definition file; its `serviceName` is always the config's service.
     pub fn load_service_definition(&self, path: &Path) -> Result<LoadedDefinition, Error> {
+        let name = self.config.service.clone();
+        self.load_named_service_definition(path, name.as_deref())
+    }
+
+    /// Loads a service definition file for the service `name` (its `serviceName`).
+    pub fn load_named_service_definition(
+        &self,
+        path: &Path,
+        name: Option<&str>,
+    ) -> Result<LoadedDefinition, Error> {
         let rendered = self.renderer.render_file(path, JsonHandling::AsJson)?;
         let checked = definition::check_service_definition(rendered).map_err(|problems| {
             Error::Definition {
@@ -115,13 +201,30 @@ impl Project {
             }
         })?;
         let mut definition = loaded(path, checked);
-        if let (Some(service), Value::Object(map)) =
-            (&self.config.service, &mut definition.document)
-        {
-            map.insert("serviceName".into(), Value::String(service.clone()));
+        if let (Some(service), Value::Object(map)) = (name, &mut definition.document) {
+            map.insert("serviceName".into(), Value::String(service.to_owned()));
         }
         Ok(definition)
     }
+}
+
+/// `--config`, else with `--env NAME` the default names in `environments/NAME/` (the
+/// environment's own config), else the default names in the working directory.
+fn locate_config(options: &ProjectOptions) -> Result<PathBuf, ConfigError> {
+    if options.config.is_none()
+        && let Some(environment) = &options.environment
+    {
+        let directory = options
+            .working_directory
+            .join("environments")
+            .join(environment);
+        if directory.is_dir()
+            && let Ok(found) = config::locate(None, &directory)
+        {
+            return Ok(found);
+        }
+    }
+    config::locate(options.config.as_deref(), &options.working_directory)
 }
 
 fn loaded(path: &Path, checked: Checked) -> LoadedDefinition {
@@ -136,41 +239,56 @@ fn loaded(path: &Path, checked: Checked) -> LoadedDefinition {
     }
 }
 
-/// The template function table for definitions: built-ins plus each plugin's functions under
-/// its `func_prefix`. Two plugins providing the same name is an error, as in ecspresso.
-fn plugin_functions(config: &Config) -> Result<TemplateFunctions, ConfigError> {
+/// The template functions and Jsonnet natives for definitions: built-ins plus each plugin's
+/// functions under its `func_prefix`. Two plugins providing the same name is an error, as in
+/// ecspresso. A tfstate plugin's state is read on first use (`render::plugins`).
+fn plugin_functions(
+    config: &Config,
+    aws: &crate::aws::sdk::AwsSettings,
+) -> Result<(TemplateFunctions, Vec<(String, usize)>), ConfigError> {
+    let plugin_error = |message: String| ConfigError::Plugins {
+        path: config.file.clone(),
+        message,
+    };
     let mut functions = TemplateFunctions::default();
+    let mut loaders: Vec<plugins::StateLoader> = Vec::new();
+    let mut natives = Vec::new();
     for plugin in &config.plugins {
-        let provided: &[&str] = match plugin.name.as_str() {
-            "tfstate" => &["tfstate", "tfstatef"],
-            _ => {
-                return Err(ConfigError::Plugins {
-                    path: config.file.clone(),
-                    message: format!(
-                        "plugin {:?} is not supported (supported: tfstate)",
-                        plugin.name
-                    ),
-                });
-            }
+        if plugin.name != "tfstate" {
+            return Err(plugin_error(format!(
+                "plugin {:?} is not supported (supported: tfstate)",
+                plugin.name
+            )));
+        }
+        let location = ["path", "url"]
+            .iter()
+            .find_map(|key| plugin.config.get(*key).and_then(serde_json::Value::as_str))
+            .ok_or_else(|| plugin_error("a tfstate plugin needs config.path or config.url".into()))?
+            .to_owned();
+        let settings = crate::aws::sdk::AwsSettings {
+            region: aws.region.clone().or_else(|| config.region.clone()),
+            ..aws.clone()
         };
-        for name in provided {
+        loaders.push(std::rc::Rc::new(move || {
+            let fetcher =
+                |bucket: &str, key: &str| crate::aws::s3::get_blocking(&settings, bucket, key);
+            TerraformState::load(&location, Some(&fetcher)).map_err(|error| error.to_string())
+        }));
+        let slot = loaders.len() - 1;
+        let (lookup, format) = plugins::template_functions(slot).ok_or_else(|| {
+            plugin_error(format!(
+                "at most {} tfstate plugins are supported",
+                plugins::MAX_TFSTATE_PLUGINS
+            ))
+        })?;
+        for (name, function) in [("tfstate", lookup), ("tfstatef", format)] {
             let full_name = format!("{}{name}", plugin.func_prefix);
             functions
-                .register_plugin_function(&plugin.name, &full_name, tfstate_unavailable)
-                .map_err(|error| ConfigError::Plugins {
-                    path: config.file.clone(),
-                    message: error.to_string(),
-                })?;
+                .register_plugin_function(&plugin.name, &full_name, function)
+                .map_err(|error| plugin_error(error.to_string()))?;
         }
+        natives.push((format!("{}tfstate", plugin.func_prefix), slot));
     }
-    Ok(functions)
-}
-
-/// Placeholder until Terraform state lookups are implemented: a clear error, never a guess.
-fn tfstate_unavailable(
-    _arguments: &[gtmpl_value::Value],
-) -> Result<gtmpl_value::Value, gtmpl_value::FuncError> {
-    Err(gtmpl_value::FuncError::Generic(
-        "tfstate lookups are not supported by this version of ristretto yet".into(),
-    ))
+    plugins::install(loaders).map_err(plugin_error)?;
+    Ok((functions, natives))
 }

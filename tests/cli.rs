@@ -363,13 +363,20 @@ fn config_schema_accepts_every_example_and_fixture_config() {
         assert!(errors.is_empty(), "{}: {errors:?}", config.display());
         checked += 1;
     }
-    let examples = ["examples/quickstart/ristretto.jsonnet"];
-    for example in examples {
+    let examples = [
+        ("examples/quickstart/ristretto.jsonnet", None),
+        ("examples/multi-env", Some("dev")),
+        ("examples/multi-env", Some("staging")),
+        ("examples/multi-env", Some("prod")),
+    ];
+    for (example, environment) in examples {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(example);
-        let output = Command::new(env!("CARGO_BIN_EXE_ristretto"))
-            .args(["--config", &path.display().to_string(), "render", "config"])
-            .output()
-            .unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ristretto"));
+        match environment {
+            Some(environment) => command.current_dir(&path).args(["--env", environment]),
+            None => command.args(["--config", &path.display().to_string()]),
+        };
+        let output = command.args(["render", "config"]).output().unwrap();
         assert!(
             output.status.success(),
             "{example}: {}",
@@ -383,8 +390,60 @@ fn config_schema_accepts_every_example_and_fixture_config() {
         assert!(errors.is_empty(), "{example}: {errors:?}");
         checked += 1;
     }
-    assert!(checked >= 14, "only {checked} configs checked");
+    assert!(checked >= 17, "only {checked} configs checked");
     // And the schema rejects what the loader rejects.
     assert!(!validator.is_valid(&serde_json::json!({"servce": "api"})));
     assert!(!validator.is_valid(&serde_json::json!({"timeout": "soon"})));
+    assert!(!validator.is_valid(&serde_json::json!({"service": "a", "services": {}})));
+}
+
+#[test]
+fn jsonnet_reads_terraform_state_through_native_functions() {
+    let state = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/compat/ecspresso/terraform.tfstate")
+        .canonicalize()
+        .unwrap();
+    let project = Project::new(&[
+        (
+            "ristretto.yml",
+            &format!(
+                "service: api\ntask_definition: td.jsonnet\nplugins:\n  - name: tfstate\n    func_prefix: infra_\n    config:\n      path: {}\n",
+                state.display()
+            ),
+        ),
+        (
+            "td.jsonnet",
+            "local tf = std.native('infra_tfstate');\n\
+             { family: 'api', containerDefinitions: [{ name: 'app',\n\
+               image: tf(\"aws_ecr_repository.all['app'].repository_url\") + ':1',\n\
+               environment: [{ name: 'SUBNET', value: tf('aws_subnet.private-a.id') }] }] }",
+        ),
+    ]);
+    let output = project.run(&["render", "taskdef"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        document["containerDefinitions"][0]["image"],
+        "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1"
+    );
+    assert_eq!(
+        document["containerDefinitions"][0]["environment"][0]["value"],
+        "subnet-07ac54af5e41a4fc4"
+    );
+
+    std::fs::write(
+        project.directory.path().join("td.jsonnet"),
+        "{ family: std.native('infra_tfstate')('aws_subnet.private-z.id') }",
+    )
+    .unwrap();
+    let stderr = failure(&project.run(&["render", "taskdef"]));
+    assert!(stderr.contains("aws_subnet.private-z.id"), "{stderr}");
+    assert!(
+        stderr.contains("did you mean aws_subnet.private-a.id?"),
+        "{stderr}"
+    );
 }

@@ -9,6 +9,7 @@
 
 use aws_sdk_ecs::operation::create_service::CreateServiceInput;
 use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
+use aws_sdk_ecs::operation::run_task::RunTaskInput;
 use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
 use aws_smithy_json::codec::{JsonCodec, JsonCodecSettings};
 use aws_smithy_schema::codec::Codec;
@@ -53,6 +54,11 @@ pub fn register_task_definition_input(
 /// CreateService document (AWS CLI keys) → SDK input.
 pub fn create_service_input(doc: &Value) -> Result<CreateServiceInput, CodecError> {
     decode(doc, "CreateService", CreateServiceInput::deserialize)
+}
+
+/// RunTask document (AWS CLI keys) → SDK input.
+pub fn run_task_input(doc: &Value) -> Result<RunTaskInput, CodecError> {
+    decode(doc, "RunTask", RunTaskInput::deserialize)
 }
 
 /// UpdateService document (AWS CLI keys) → SDK input.

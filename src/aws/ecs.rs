@@ -77,6 +77,36 @@ pub struct ServiceUpdate {
     pub force_new_deployment: bool,
 }
 
+/// A task as RunTask / DescribeTasks report it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveTask {
+    pub arn: String,
+    pub task_definition: String,
+    /// PROVISIONING, PENDING, ACTIVATING, RUNNING, DEACTIVATING, STOPPING, DEPROVISIONING, STOPPED.
+    pub last_status: String,
+    pub stop_code: Option<String>,
+    pub stopped_reason: Option<String>,
+    pub containers: Vec<ContainerState>,
+    /// The whole `tasks[]` element, as the AWS CLI prints it.
+    pub document: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerState {
+    pub name: String,
+    pub last_status: String,
+    pub exit_code: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// What RunTask answered: the tasks it started, and why others were not started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTaskOutcome {
+    pub tasks: Vec<LiveTask>,
+    /// `arn: reason (detail)` per failure.
+    pub failures: Vec<String>,
+}
+
 pub trait EcsApi: Send + Sync {
     /// `None` when the service does not exist or is INACTIVE (a deleted service).
     fn describe_service(
@@ -133,6 +163,60 @@ pub trait EcsApi: Send + Sync {
         arn: &str,
         keys: &[String],
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// The ARNs of the family's revisions with this status (ACTIVE or INACTIVE), oldest first,
+    /// every page.
+    fn list_task_definitions(
+        &self,
+        family: &str,
+        status: &str,
+    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+
+    fn deregister_task_definition(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<LiveTaskDefinition, AwsError>> + Send;
+
+    /// The ARNs of the cluster's services, every page.
+    fn list_services(
+        &self,
+        cluster: &str,
+    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+
+    /// `force`: delete even when the desired count is not 0 (the tasks are stopped).
+    fn delete_service(
+        &self,
+        cluster: &str,
+        service: &str,
+        force: bool,
+    ) -> impl Future<Output = Result<LiveService, AwsError>> + Send;
+
+    /// The cluster as DescribeClusters prints it; `None` when it does not exist.
+    fn describe_cluster(
+        &self,
+        cluster: &str,
+    ) -> impl Future<Output = Result<Option<Value>, AwsError>> + Send;
+
+    /// `request` is a RunTask document (AWS CLI keys, `cluster` and `taskDefinition` included).
+    fn run_task(
+        &self,
+        request: &Value,
+    ) -> impl Future<Output = Result<RunTaskOutcome, AwsError>> + Send;
+
+    /// Tasks of one cluster by ARN (at most 100 per call, as the API allows); unknown ones are
+    /// absent from the result.
+    fn describe_tasks(
+        &self,
+        cluster: &str,
+        tasks: &[String],
+    ) -> impl Future<Output = Result<Vec<LiveTask>, AwsError>> + Send;
+
+    /// ARNs of the cluster's tasks of `family` whose desired status is RUNNING, every page.
+    fn list_running_tasks(
+        &self,
+        cluster: &str,
+        family: &str,
+    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
 }
 
 fn text(document: &Value, key: &str) -> String {
@@ -229,6 +313,54 @@ impl LiveTaskDefinition {
     pub fn short_name(&self) -> String {
         format!("{}:{}", self.family, self.revision)
     }
+}
+
+impl LiveTask {
+    /// Reads the fields the domain needs out of a DescribeTasks element.
+    pub fn from_document(document: Value) -> Self {
+        let optional = |item: &Value, key: &str| {
+            item.get(key)
+                .and_then(Value::as_str)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+        };
+        let containers = document
+            .get("containers")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|item| ContainerState {
+                        name: text(item, "name"),
+                        last_status: text(item, "lastStatus"),
+                        exit_code: item.get("exitCode").and_then(Value::as_i64),
+                        reason: optional(item, "reason"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            arn: text(&document, "taskArn"),
+            task_definition: text(&document, "taskDefinitionArn"),
+            last_status: text(&document, "lastStatus"),
+            stop_code: optional(&document, "stopCode"),
+            stopped_reason: optional(&document, "stoppedReason"),
+            containers,
+            document,
+        }
+    }
+
+    /// The task id: the last part of its ARN.
+    pub fn id(&self) -> &str {
+        self.arn.rsplit('/').next().unwrap_or(&self.arn)
+    }
+}
+
+/// The revision number of a task definition ARN or `family:revision`, if it has one.
+pub fn task_definition_revision(reference: &str) -> Option<i64> {
+    task_definition_short_name(reference)
+        .rsplit_once(':')
+        .and_then(|(_, revision)| revision.parse().ok())
 }
 
 /// `family:revision` from a task definition ARN (or the input itself if it is not an ARN).

@@ -8,12 +8,17 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::operation::create_service::CreateServiceInput;
 use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
+use aws_sdk_ecs::operation::run_task::RunTaskInput;
 use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
-use aws_sdk_ecs::types::{ServiceField, TaskDefinitionField};
+use aws_sdk_ecs::types::{
+    DesiredStatus, ServiceField, TaskDefinitionField, TaskDefinitionStatus, TaskField,
+};
 use serde_json::{Map, Value};
 
 use super::codec::{self, to_json};
-use super::ecs::{EcsApi, LiveService, LiveTaskDefinition, ServiceUpdate, Tag};
+use super::ecs::{
+    EcsApi, LiveService, LiveTask, LiveTaskDefinition, RunTaskOutcome, ServiceUpdate, Tag,
+};
 use super::{AwsError, sdk_error};
 
 #[derive(Debug, Clone)]
@@ -230,6 +235,174 @@ impl EcsApi for SdkEcs {
             .map_err(|error| sdk_error("UntagResource", error))?;
         Ok(())
     }
+
+    async fn list_task_definitions(
+        &self,
+        family: &str,
+        status: &str,
+    ) -> Result<Vec<String>, AwsError> {
+        let mut pages = self
+            .client
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(TaskDefinitionStatus::from(status))
+            .into_paginator()
+            .send();
+        let mut arns = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| sdk_error("ListTaskDefinitions", error))?;
+            arns.extend(page.task_definition_arns().iter().cloned());
+        }
+        Ok(arns)
+    }
+
+    async fn deregister_task_definition(
+        &self,
+        reference: &str,
+    ) -> Result<LiveTaskDefinition, AwsError> {
+        let output = self
+            .client
+            .deregister_task_definition()
+            .task_definition(reference)
+            .send()
+            .await
+            .map_err(|error| sdk_error("DeregisterTaskDefinition", error))?;
+        let task_definition = output
+            .task_definition()
+            .ok_or_else(|| AwsError::Unexpected {
+                operation: "DeregisterTaskDefinition",
+                message: "the response has no task definition".into(),
+            })?;
+        task_definition_from_sdk(task_definition, &[])
+    }
+
+    async fn list_services(&self, cluster: &str) -> Result<Vec<String>, AwsError> {
+        let mut pages = self
+            .client
+            .list_services()
+            .cluster(cluster)
+            .into_paginator()
+            .send();
+        let mut arns = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| sdk_error("ListServices", error))?;
+            arns.extend(page.service_arns().iter().cloned());
+        }
+        Ok(arns)
+    }
+
+    async fn delete_service(
+        &self,
+        cluster: &str,
+        service: &str,
+        force: bool,
+    ) -> Result<LiveService, AwsError> {
+        let output = self
+            .client
+            .delete_service()
+            .cluster(cluster)
+            .service(service)
+            .force(force)
+            .send()
+            .await
+            .map_err(|error| sdk_error("DeleteService", error))?;
+        let deleted = output.service().ok_or_else(|| AwsError::Unexpected {
+            operation: "DeleteService",
+            message: "the response has no service".into(),
+        })?;
+        service_from_sdk(deleted)
+    }
+
+    async fn describe_cluster(&self, cluster: &str) -> Result<Option<Value>, AwsError> {
+        let output = self
+            .client
+            .describe_clusters()
+            .clusters(cluster)
+            .send()
+            .await
+            .map_err(|error| sdk_error("DescribeClusters", error))?;
+        // An unknown cluster is a `failures[]` entry (reason MISSING); a deleted one is INACTIVE.
+        for cluster in output.clusters() {
+            let document = encode(cluster)?;
+            if document.get("status").and_then(Value::as_str) != Some("INACTIVE") {
+                return Ok(Some(document));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn run_task(&self, request: &Value) -> Result<RunTaskOutcome, AwsError> {
+        let input = codec::run_task_input(request).map_err(AwsError::Codec)?;
+        let output = run_request(&self.client, input)
+            .send()
+            .await
+            .map_err(|error| sdk_error("RunTask", error))?;
+        let tasks = output
+            .tasks()
+            .iter()
+            .map(|task| encode(task).map(LiveTask::from_document))
+            .collect::<Result<Vec<_>, _>>()?;
+        let failures = output
+            .failures()
+            .iter()
+            .map(|failure| {
+                let mut text = format!(
+                    "{}: {}",
+                    failure.arn().unwrap_or("RunTask"),
+                    failure.reason().unwrap_or("unknown reason")
+                );
+                if let Some(detail) = failure.detail() {
+                    text.push_str(&format!(" ({detail})"));
+                }
+                text
+            })
+            .collect();
+        Ok(RunTaskOutcome { tasks, failures })
+    }
+
+    async fn describe_tasks(
+        &self,
+        cluster: &str,
+        tasks: &[String],
+    ) -> Result<Vec<LiveTask>, AwsError> {
+        let mut found = Vec::new();
+        for chunk in tasks.chunks(100) {
+            let output = self
+                .client
+                .describe_tasks()
+                .cluster(cluster)
+                .set_tasks(Some(chunk.to_vec()))
+                .include(TaskField::Tags)
+                .send()
+                .await
+                .map_err(|error| sdk_error("DescribeTasks", error))?;
+            for task in output.tasks() {
+                found.push(LiveTask::from_document(encode(task)?));
+            }
+        }
+        Ok(found)
+    }
+
+    async fn list_running_tasks(
+        &self,
+        cluster: &str,
+        family: &str,
+    ) -> Result<Vec<String>, AwsError> {
+        let mut pages = self
+            .client
+            .list_tasks()
+            .cluster(cluster)
+            .family(family)
+            .desired_status(DesiredStatus::Running)
+            .into_paginator()
+            .send();
+        let mut arns = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| sdk_error("ListTasks", error))?;
+            arns.extend(page.task_arns().iter().cloned());
+        }
+        Ok(arns)
+    }
 }
 
 /// Moves a decoded input into a request. One line per top-level member; the round-trip test
@@ -330,6 +503,33 @@ fn update_request(
         .set_monitoring(input.monitoring)
 }
 
+fn run_request(
+    client: &Client,
+    input: RunTaskInput,
+) -> aws_sdk_ecs::operation::run_task::builders::RunTaskFluentBuilder {
+    client
+        .run_task()
+        .set_capacity_provider_strategy(input.capacity_provider_strategy)
+        .set_cluster(input.cluster)
+        .set_count(input.count)
+        .set_enable_ecs_managed_tags(input.enable_ecs_managed_tags)
+        .set_enable_execute_command(input.enable_execute_command)
+        .set_group(input.group)
+        .set_launch_type(input.launch_type)
+        .set_network_configuration(input.network_configuration)
+        .set_overrides(input.overrides)
+        .set_placement_constraints(input.placement_constraints)
+        .set_placement_strategy(input.placement_strategy)
+        .set_platform_version(input.platform_version)
+        .set_propagate_tags(input.propagate_tags)
+        .set_reference_id(input.reference_id)
+        .set_started_by(input.started_by)
+        .set_tags(input.tags)
+        .set_task_definition(input.task_definition)
+        .set_client_token(input.client_token)
+        .set_volume_configurations(input.volume_configurations)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,5 +605,25 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(to_json(&rebuilt).unwrap(), update);
+
+        let run = serde_json::json!({
+            "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}],
+            "cluster": "c", "count": 2, "enableECSManagedTags": true, "enableExecuteCommand": true,
+            "group": "g", "launchType": "FARGATE",
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["s"]}},
+            "overrides": {"containerOverrides": [{"name": "app", "command": ["true"]}]},
+            "placementConstraints": [{"type": "distinctInstance"}],
+            "placementStrategy": [{"type": "random"}], "platformVersion": "LATEST",
+            "propagateTags": "SERVICE", "referenceId": "r", "startedBy": "ristretto",
+            "tags": [{"key": "k", "value": "v"}], "taskDefinition": "app:1", "clientToken": "t",
+            "volumeConfigurations": [{"name": "v"}]
+        });
+        let input = codec::run_task_input(&run).unwrap();
+        let rebuilt = run_request(&client, input)
+            .as_input()
+            .clone()
+            .build()
+            .unwrap();
+        assert_eq!(to_json(&rebuilt).unwrap(), run);
     }
 }

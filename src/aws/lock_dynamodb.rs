@@ -101,24 +101,40 @@ impl DynamoDbLockStore {
                 if let Some(UpdateItemError::ConditionalCheckFailedException(refusal)) =
                     error.as_service_error()
                 {
-                    let holder = match refusal.item() {
-                        Some(item) => decode(item)?,
-                        // Not sent by an older DynamoDB-compatible store: read it instead.
-                        None => match self.get(&lease.lock_id).await? {
-                            Some(record) => record,
-                            None => {
-                                return Err(LockError::Backend(format!(
-                                    "UpdateItem on {}: the condition failed but no lock item exists",
-                                    self.table
-                                )));
-                            }
-                        },
-                    };
-                    return Ok(StoreOutcome::Held(Box::new(holder)));
+                    // The refusal carries the holder's item. Stores that are not atomic per
+                    // item (the emulator) may answer with an item still being written, and
+                    // older DynamoDB-compatible stores send none: then read the item again.
+                    if let Some(holder) = refusal.item().and_then(|item| decode(item).ok()) {
+                        return Ok(StoreOutcome::Held(Box::new(holder)));
+                    }
+                    return self
+                        .read_holder(&lease.lock_id)
+                        .await
+                        .map(StoreOutcome::Held);
                 }
                 Err(backend("UpdateItem", error))
             }
         }
+    }
+
+    /// The holder after a refused acquisition: a consistent read, retried briefly while the
+    /// item is incomplete (being written by the winner on a store that is not atomic per item).
+    async fn read_holder(&self, lock_id: &str) -> Result<Box<LockRecord>, LockError> {
+        let mut last_error = None;
+        for attempt in 0..10u64 {
+            match self.get(lock_id).await {
+                Ok(Some(record)) => return Ok(Box::new(record)),
+                Ok(None) => {
+                    last_error = Some(LockError::Backend(format!(
+                        "UpdateItem on {}: the condition failed but no lock item exists",
+                        self.table
+                    )));
+                }
+                Err(error) => last_error = Some(error),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10 * (attempt + 1))).await;
+        }
+        Err(last_error.expect("the loop ran at least once"))
     }
 
     async fn set_expiry(

@@ -2,14 +2,20 @@
 //! domain sees the narrow traits in `ecs.rs` (ristretto's own types, AWS-CLI JSON documents)
 //! and `AwsError`.
 
+pub mod autoscaling;
 pub mod codec;
+pub mod ecr;
 pub mod ecs;
 pub mod ecs_sdk;
+pub mod elbv2;
+pub mod iam;
 pub mod lock_dynamodb;
 pub mod lock_s3;
+pub mod logs;
 pub mod model;
 pub mod s3;
 pub mod sdk;
+pub mod ssm;
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;

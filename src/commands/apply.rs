@@ -44,11 +44,12 @@ pub fn run(
             }
             None => {
                 let (plan_options, choice) = shared::plan_options(&project, &arguments.flags);
-                let request = shared::desired_request(&project, &region, output)?;
+                let requests =
+                    shared::desired_requests(&project, &region, &global.service, output)?;
                 let ecs = shared::ecs_client(&config);
                 let plan = shared::compute_plan(
                     &ecs,
-                    std::slice::from_ref(&request),
+                    &requests,
                     &plan_options,
                     choice,
                     options.environment.clone(),

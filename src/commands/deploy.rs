@@ -27,11 +27,11 @@ pub fn run(
     let (plan_options, choice) = shared::plan_options(&project, &arguments.flags);
     shared::runtime()?.block_on(async {
         let (config, region) = shared::sdk_config(&settings).await?;
-        let request = shared::desired_request(&project, &region, output)?;
+        let requests = shared::desired_requests(&project, &region, &global.service, output)?;
         let ecs = shared::ecs_client(&config);
         let plan = shared::compute_plan(
             &ecs,
-            std::slice::from_ref(&request),
+            &requests,
             &plan_options,
             choice,
             options.environment.clone(),

@@ -3,15 +3,26 @@
 
 mod apply;
 mod completions;
+mod delete;
 mod deploy;
+mod deregister;
 mod diff;
+mod init;
 pub(crate) mod lock;
 mod plan;
 mod render;
+mod revisions;
+mod rollback;
+mod run;
+mod scale;
+mod selected;
 mod shared;
 mod show;
+mod status;
 mod validate;
+mod verify;
 mod version;
+mod wait;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::envfile;
@@ -27,12 +38,15 @@ pub fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
         _ => {}
     }
     apply_envfiles(&cli.global)?;
-    if let Command::Show(arguments) = &cli.command {
-        return show::run(&cli.global, arguments, output);
+    match &cli.command {
+        Command::Show(arguments) => return show::run(&cli.global, arguments, output),
+        // init writes the config: there is none to load yet.
+        Command::Init(arguments) => return init::run(&cli.global, arguments, output),
+        _ => {}
     }
     let options = project_options(&cli.global)?;
     match &cli.command {
-        Command::Render(arguments) => render::run(&options, arguments, output),
+        Command::Render(arguments) => render::run(&options, &cli.global.service, arguments, output),
         Command::Validate => validate::run(&options, output),
         Command::Diff(arguments) => diff::run(&options, &cli.global, arguments, output),
         Command::Plan(arguments) => plan::run(&options, &cli.global, arguments, output),
@@ -43,7 +57,16 @@ pub fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
             let settings = shared::aws_settings(&cli.global, &project);
             lock::run(&project.config, &settings, arguments, output)
         }
-        Command::Version | Command::Completions(_) | Command::Show(_) => {
+        Command::Run(arguments) => run::run(&options, &cli.global, arguments, output),
+        Command::Status(arguments) => status::run(&options, &cli.global, arguments, output),
+        Command::Wait(arguments) => wait::run(&options, &cli.global, arguments, output),
+        Command::Rollback(arguments) => rollback::run(&options, &cli.global, arguments, output),
+        Command::Scale(arguments) => scale::run(&options, &cli.global, arguments, output),
+        Command::Revisions(arguments) => revisions::run(&options, &cli.global, arguments, output),
+        Command::Deregister(arguments) => deregister::run(&options, &cli.global, arguments, output),
+        Command::Delete(arguments) => delete::run(&options, &cli.global, arguments, output),
+        Command::Verify => verify::run(&options, &cli.global, output),
+        Command::Version | Command::Completions(_) | Command::Show(_) | Command::Init(_) => {
             unreachable!("handled above")
         }
     }
@@ -69,12 +92,20 @@ fn project_options(global: &GlobalArgs) -> Result<ProjectOptions, Error> {
         config: global.config.clone(),
         working_directory,
         environment: global.env.clone(),
+        aws: crate::aws::sdk::AwsSettings {
+            region: global.region.clone(),
+            profile: global.profile.clone(),
+            assume_role_arn: global.assume_role_arn.clone(),
+        },
         jsonnet: JsonnetOptions {
             ext_str: key_values("--ext-str", &global.ext_str)?,
             ext_code: key_values("--ext-code", &global.ext_code)?,
             tla_str: key_values("--tla-str", &global.tla_str)?,
             tla_code: key_values("--tla-code", &global.tla_code)?,
             library_paths: global.jpath.clone(),
+            // The project adds `--env` itself, with the config's library paths.
+            environment: None,
+            tfstate_natives: Vec::new(),
         },
     })
 }

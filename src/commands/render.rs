@@ -7,7 +7,12 @@ use crate::exit_code;
 use crate::output::Output;
 use crate::project::{Project, ProjectOptions};
 
-pub fn run(options: &ProjectOptions, arguments: &RenderArgs, output: &Output) -> Result<u8, Error> {
+pub fn run(
+    options: &ProjectOptions,
+    selection: &[String],
+    arguments: &RenderArgs,
+    output: &Output,
+) -> Result<u8, Error> {
     let project = Project::load(options)?;
     for warning in &project.config.warnings {
         output.warn(warning);
@@ -21,17 +26,44 @@ pub fn run(options: &ProjectOptions, arguments: &RenderArgs, output: &Output) ->
     } else {
         arguments.targets.clone()
     };
+    let services = project.selected_services(selection)?;
     let mut documents = Vec::new();
     for target in targets {
-        let document = match target {
-            RenderTarget::Config => project.config.to_json(),
+        match target {
+            RenderTarget::Config => documents.push(project.config.to_json()),
+            // A multi-service config renders each selected service's definition, in order.
+            RenderTarget::Taskdef if !services.is_empty() => {
+                for service in &services {
+                    if let Some(path) = &service.task_definition {
+                        let definition = project.load_task_definition(path)?;
+                        definition
+                            .warnings
+                            .iter()
+                            .for_each(|warning| output.warn(warning));
+                        documents.push(definition.document);
+                    }
+                }
+            }
+            RenderTarget::Servicedef if !services.is_empty() => {
+                for service in &services {
+                    if let Some(path) = &service.service_definition {
+                        let definition =
+                            project.load_named_service_definition(path, Some(&service.name))?;
+                        definition
+                            .warnings
+                            .iter()
+                            .for_each(|warning| output.warn(warning));
+                        documents.push(definition.document);
+                    }
+                }
+            }
             RenderTarget::Taskdef => {
                 let definition = project.task_definition()?;
                 definition
                     .warnings
                     .iter()
                     .for_each(|warning| output.warn(warning));
-                definition.document
+                documents.push(definition.document);
             }
             RenderTarget::Servicedef => {
                 let definition = project.service_definition()?;
@@ -39,10 +71,9 @@ pub fn run(options: &ProjectOptions, arguments: &RenderArgs, output: &Output) ->
                     .warnings
                     .iter()
                     .for_each(|warning| output.warn(warning));
-                definition.document
+                documents.push(definition.document);
             }
-        };
-        documents.push(document);
+        }
     }
     // Render everything before printing anything: an error never leaves half the output.
     let mut text = String::new();

@@ -49,37 +49,72 @@ pub async fn sdk_config(settings: &AwsSettings) -> Result<(SdkConfig, String), E
     Ok((config, region))
 }
 
-/// The desired side of the configured service, checked; warnings go to stderr.
-pub fn desired_request(
+/// The desired side of every selected service (`--service`, else all), checked; warnings go
+/// to stderr. A config without services plans its task definition alone.
+pub fn desired_requests(
     project: &Project,
     region: &str,
+    selection: &[String],
     output: &Output,
-) -> Result<PlanRequest, Error> {
-    let task_definition = project.task_definition()?;
-    task_definition
-        .warnings
-        .iter()
-        .for_each(|warning| output.warn(warning));
-    let service = match &project.config.service {
-        Some(_) => {
-            let service = project.service_definition()?;
-            service
-                .warnings
-                .iter()
-                .for_each(|warning| output.warn(warning));
-            Some(service.document)
-        }
-        None => None,
-    };
-    Ok(PlanRequest {
-        target: Target {
-            region: region.to_owned(),
-            cluster: project.config.cluster.clone(),
-            service: project.config.service.clone().unwrap_or_default(),
-        },
-        task_definition: task_definition.document,
-        service,
-    })
+) -> Result<Vec<PlanRequest>, Error> {
+    let services = project.selected_services(selection)?;
+    if services.is_empty() {
+        let task_definition = project.task_definition()?;
+        task_definition
+            .warnings
+            .iter()
+            .for_each(|warning| output.warn(warning));
+        return Ok(vec![PlanRequest {
+            target: Target {
+                region: region.to_owned(),
+                cluster: project.config.cluster.clone(),
+                service: String::new(),
+            },
+            task_definition: task_definition.document,
+            service: None,
+            ownership: None,
+        }]);
+    }
+    let mut requests = Vec::with_capacity(services.len());
+    for service in services {
+        let task_path = service.task_definition.clone().ok_or_else(|| {
+            Error::usage(
+                format!(
+                    "{}: service {} has no task_definition",
+                    project.config.file.display(),
+                    service.name
+                ),
+                Some("add task_definition to the config".to_owned()),
+            )
+        })?;
+        let task_definition = project.load_task_definition(&task_path)?;
+        task_definition
+            .warnings
+            .iter()
+            .for_each(|warning| output.warn(warning));
+        let definition = match &service.service_definition {
+            Some(path) => {
+                let loaded = project.load_named_service_definition(path, Some(&service.name))?;
+                loaded
+                    .warnings
+                    .iter()
+                    .for_each(|warning| output.warn(warning));
+                Some(loaded.document)
+            }
+            None => None,
+        };
+        requests.push(PlanRequest {
+            target: Target {
+                region: region.to_owned(),
+                cluster: service.cluster.clone(),
+                service: service.name.clone(),
+            },
+            task_definition: task_definition.document,
+            service: definition,
+            ownership: project.ownership(&service)?,
+        });
+    }
+    Ok(requests)
 }
 
 pub fn plan_options(project: &Project, flags: &PlanFlags) -> (PlanOptions, RevisionChoice) {
@@ -90,6 +125,7 @@ pub fn plan_options(project: &Project, flags: &PlanFlags) -> (PlanOptions, Revis
         skip_task_definition: flags.skip_task_definition,
         desired_count: flags.tasks,
         force_new_deployment: flags.force_new_deployment,
+        allow_terraform_owned: flags.allow_terraform_owned,
     };
     let choice = match (flags.latest_task_definition, flags.revision) {
         (_, Some(revision)) => RevisionChoice::Revision(revision),
@@ -107,24 +143,12 @@ pub async fn compute_plan(
     choice: RevisionChoice,
     environment: Option<String>,
 ) -> Result<Plan, Error> {
-    let mut services = Vec::with_capacity(requests.len());
-    for request in requests {
-        let family = request
-            .task_definition
-            .get("family")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let state = live::fetch(
-            ecs,
-            &request.target,
-            &family,
-            request.service.is_some(),
-            choice,
-        )
-        .await?;
-        services.push(plan::plan_service(request, &state, options)?);
-    }
+    let states = live::fetch_all(ecs, requests, choice).await?;
+    let services = requests
+        .iter()
+        .zip(&states)
+        .map(|(request, state)| plan::plan_service(request, state, options))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(file::seal(Plan {
         format_version: FORMAT_VERSION,
         plan_id: uuid::Uuid::new_v4().to_string(),
@@ -202,6 +226,8 @@ pub fn ecs_client(config: &SdkConfig) -> SdkEcs {
 /// How apply-like commands execute: lock wait, rollout wait, progress format.
 pub struct Execution {
     pub lock_timeout: std::time::Duration,
+    /// How many services are applied at once.
+    pub parallelism: usize,
     pub wait: Option<crate::apply::WaitOptions>,
     pub reporter: std::sync::Arc<dyn crate::apply::Reporter>,
 }
@@ -247,6 +273,7 @@ pub fn execution(
     };
     Ok(Execution {
         lock_timeout,
+        parallelism: usize::from(arguments.parallelism),
         wait,
         reporter,
     })
@@ -272,7 +299,8 @@ pub fn lock_config(project: &Project) -> (crate::config::LockConfig, bool) {
 
 pub const DEFAULT_LOCK_TABLE: &str = "ristretto-locks";
 
-/// Refuses a saved plan made for another environment or another service than this project's.
+/// Refuses a saved plan made for another environment or for services this project does not
+/// deploy (another cluster, region or service name).
 pub fn check_plan_matches(
     plan: &Plan,
     project: &Project,
@@ -291,15 +319,19 @@ pub fn check_plan_matches(
     }
     for section in &plan.services {
         let target = &section.target;
-        let configured = project.config.service.as_deref().unwrap_or_default();
-        if target.region != region
-            || target.cluster != project.config.cluster
-            || target.service != configured
-        {
+        let known = project
+            .config
+            .services
+            .iter()
+            .any(|service| service.name == target.service && service.cluster == target.cluster)
+            || (project.config.services.is_empty()
+                && target.service.is_empty()
+                && target.cluster == project.config.cluster);
+        if target.region != region || !known {
             return Err(Error::PlanRefused {
                 message: format!(
-                    "the plan is for {target}, but the config deploys {}/{configured} ({region})",
-                    project.config.cluster
+                    "the plan is for {target}, which {} does not deploy in {region}",
+                    project.config.file.display()
                 ),
                 hint: Some("apply it with the config and region it was planned with".to_owned()),
             });
@@ -308,18 +340,25 @@ pub fn check_plan_matches(
     Ok(())
 }
 
-/// Executes a sealed plan: per service, take its lock (services in lock-id order, so that two
-/// runners with overlapping sets cannot deadlock), apply the section, release the lock — on
-/// success, error, lease loss, SIGINT and SIGTERM alike.
-pub async fn apply_plan(
-    plan: &Plan,
+/// Runs `work` under the deploy lock of `target`, released on success, error, lease loss,
+/// SIGINT and SIGTERM alike. The lock is the config's, or the default DynamoDB table, created
+/// on first use. `work` gets the lease, to check before each mutating call.
+#[allow(clippy::too_many_arguments)]
+pub async fn under_service_lock<T, F>(
     project: &Project,
     config: &SdkConfig,
-    execution: &Execution,
+    target: &Target,
     operation: &str,
+    plan_id: Option<String>,
+    lock_timeout: std::time::Duration,
+    reporter: std::sync::Arc<dyn crate::apply::Reporter>,
     output: &Output,
-) -> Result<(), Error> {
-    use crate::apply::{ApplyEvent, apply_section};
+    work: impl FnOnce(crate::lock::LeaseHandle) -> F,
+) -> Result<T, Error>
+where
+    F: std::future::Future<Output = Result<T, Error>>,
+{
+    use crate::apply::ApplyEvent;
     use crate::lock::{HoldOutcome, LockInfo, Locker, hold_until_signal_or};
 
     let (lock, defaulted) = lock_config(project);
@@ -333,44 +372,118 @@ pub async fn apply_plan(
         }
     }
     let store = super::lock::open_store(&lock, config)?;
-    let ecs = ecs_client(config);
+    let locker =
+        Locker::new(store).with_events(move |event| reporter.report(ApplyEvent::Lock(event)));
+    let guard = locker
+        .acquire(
+            &target.lock_id(),
+            LockInfo::current(operation, plan_id),
+            lock.lease,
+            lock_timeout,
+        )
+        .await?;
+    let lease = guard.lease();
+    let held = hold_until_signal_or(guard, work(lease)).await;
+    if let Err(error) = &held.release {
+        output.warn(&format!("could not release the deploy lock: {error}"));
+    }
+    match held.outcome {
+        HoldOutcome::Completed(result) => result,
+        HoldOutcome::Interrupted(signal) => Err(Error::Interrupted(signal)),
+        HoldOutcome::LeaseLost(error) => Err(error.into()),
+    }
+}
+
+/// Executes a sealed plan. Every service's lock is taken first, in lock-id order, so that two
+/// runners with overlapping service sets cannot deadlock (one waits for the other as a whole);
+/// then the services are applied `execution.parallelism` at a time, each stopping on its own
+/// lost lease; then every lock is released — on success, failure, SIGINT and SIGTERM alike.
+/// A failure of one service is reported and does not stop the others.
+pub async fn apply_plan(
+    plan: &Plan,
+    project: &Project,
+    config: &SdkConfig,
+    execution: &Execution,
+    operation: &str,
+    output: &Output,
+) -> Result<(), Error> {
+    use crate::apply::{ApplyEvent, apply_section};
+    use crate::lock::{HoldOutcome, LockInfo, Locker, hold_all_until_signal_or};
+    use futures_util::StreamExt;
+
+    let (lock, defaulted) = lock_config(project);
+    if defaulted {
+        let client = aws_sdk_dynamodb::Client::new(config);
+        let setup = crate::aws::lock_dynamodb::create_table(&client, DEFAULT_LOCK_TABLE).await?;
+        if setup.created {
+            output.info(&format!(
+                "Created the lock table {DEFAULT_LOCK_TABLE} (no lock section in the config)."
+            ));
+        }
+    }
+    let store = super::lock::open_store(&lock, config)?;
+    let reporter = execution.reporter.clone();
+    let locker =
+        Locker::new(store).with_events(move |event| reporter.report(ApplyEvent::Lock(event)));
     let mut sections: Vec<&crate::plan::ServicePlan> = plan.services.iter().collect();
     sections.sort_by_key(|section| section.target.lock_id());
-    for section in sections {
-        let reporter = execution.reporter.clone();
-        let locker = Locker::new(store.clone())
-            .with_events(move |event| reporter.report(ApplyEvent::Lock(event)));
-        let guard = locker
+
+    let mut guards = Vec::with_capacity(sections.len());
+    for section in &sections {
+        let acquired = locker
             .acquire(
                 &section.target.lock_id(),
                 LockInfo::current(operation, Some(plan.plan_id.clone())),
                 lock.lease,
                 execution.lock_timeout,
             )
-            .await?;
-        let lease = guard.lease();
-        let held = hold_until_signal_or(
-            guard,
-            apply_section(
-                &ecs,
-                &plan.plan_id,
-                section,
-                &lease,
-                execution.wait.as_ref(),
-                execution.reporter.as_ref(),
-            ),
-        )
-        .await;
-        if let Err(error) = &held.release {
-            output.warn(&format!("could not release the deploy lock: {error}"));
-        }
-        match held.outcome {
-            HoldOutcome::Completed(result) => {
-                result?;
+            .await;
+        match acquired {
+            Ok(guard) => guards.push(guard),
+            Err(error) => {
+                for guard in guards {
+                    if let Err(release) = guard.release().await {
+                        output.warn(&format!("could not release a deploy lock: {release}"));
+                    }
+                }
+                return Err(error.into());
             }
-            HoldOutcome::Interrupted(signal) => return Err(Error::Interrupted(signal)),
-            HoldOutcome::LeaseLost(error) => return Err(error.into()),
         }
     }
-    Ok(())
+    let leases: Vec<crate::lock::LeaseHandle> = guards.iter().map(|guard| guard.lease()).collect();
+    let ecs = &ecs_client(config);
+    let work = futures_util::stream::iter(sections.iter().zip(&leases))
+        .map(|(section, lease)| async move {
+            tokio::select! {
+                result = apply_section(
+                    ecs,
+                    &plan.plan_id,
+                    section,
+                    lease,
+                    execution.wait.as_ref(),
+                    execution.reporter.as_ref(),
+                ) => result.map_err(Error::from),
+                error = lease.lost() => Err(Error::from(error)),
+            }
+        })
+        .buffer_unordered(execution.parallelism.max(1))
+        .collect::<Vec<Result<_, Error>>>();
+    let held = hold_all_until_signal_or(guards, false, work).await;
+    for release in &held.releases {
+        if let Err(error) = release {
+            output.warn(&format!("could not release a deploy lock: {error}"));
+        }
+    }
+    match held.outcome {
+        HoldOutcome::Completed(results) => {
+            let mut errors: Vec<Error> = results.into_iter().filter_map(Result::err).collect();
+            match errors.len() {
+                0 => Ok(()),
+                1 => Err(errors.remove(0)),
+                _ => Err(Error::Many(errors)),
+            }
+        }
+        HoldOutcome::Interrupted(signal) => Err(Error::Interrupted(signal)),
+        HoldOutcome::LeaseLost(error) => Err(error.into()),
+    }
 }

@@ -13,19 +13,22 @@ pub fn run(options: &ProjectOptions, output: &Output) -> Result<u8, Error> {
     }
     let mut errors = Vec::new();
     let mut checked = Vec::new();
-    let definitions = [
-        project
-            .config
-            .task_definition
-            .as_ref()
-            .map(|_| project.task_definition()),
-        project
-            .config
-            .service_definition
-            .as_ref()
-            .map(|_| project.service_definition()),
-    ];
-    for result in definitions.into_iter().flatten() {
+    let mut definitions = Vec::new();
+    if project.config.services.is_empty() {
+        if project.config.task_definition.is_some() {
+            definitions.push(project.task_definition());
+        }
+    } else {
+        for service in &project.config.services {
+            if let Some(path) = &service.task_definition {
+                definitions.push(project.load_task_definition(path));
+            }
+            if let Some(path) = &service.service_definition {
+                definitions.push(project.load_named_service_definition(path, Some(&service.name)));
+            }
+        }
+    }
+    for result in definitions {
         match result {
             Ok(definition) => {
                 definition

@@ -30,7 +30,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(60);
 
 /// Every top-level key a config may have; anything else is an error.
-const KNOWN_KEYS: [&str; 13] = [
+const KNOWN_KEYS: [&str; 16] = [
     "region",
     "cluster",
     "service",
@@ -44,6 +44,9 @@ const KNOWN_KEYS: [&str; 13] = [
     "appspec",
     "lock",
     "filter_command",
+    "services",
+    "terraform",
+    "ownership",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,10 +67,36 @@ pub struct Config {
     pub codedeploy: Option<CodeDeployConfig>,
     pub appspec: Option<Value>,
     pub lock: Option<LockConfig>,
+    /// Every service this config deploys: the one of `service` (ecspresso's single-service
+    /// form), or the entries of `services` (ristretto's multi-service form), sorted by name.
+    pub services: Vec<ServiceConfig>,
+    /// `terraform: { dir, resource }`: the Terraform configuration that declares the service,
+    /// whose `lifecycle.ignore_changes` decides which fields Terraform still owns.
+    pub terraform: Option<TerraformConfig>,
+    /// `ownership: { terraform: [...] }`: fields Terraform owns, stated without .tf files.
+    pub terraform_owned_fields: Option<Vec<String>>,
     /// ecspresso v2's deprecated `filter_command`; kept so old configs load.
     pub filter_command: Option<String>,
     /// Non-fatal findings (deprecated keys), for the caller to print.
     pub warnings: Vec<String>,
+}
+
+/// One service of a config, with its definitions (paths resolved against the config's
+/// directory) and its cluster (the config's `cluster` unless the entry names another).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    pub name: String,
+    pub cluster: String,
+    pub service_definition: Option<PathBuf>,
+    pub task_definition: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerraformConfig {
+    /// Resolved against the config's directory.
+    pub dir: PathBuf,
+    /// `aws_ecs_service.api`, for services whose name is built from variables.
+    pub resource: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -239,21 +268,53 @@ pub fn from_document(document: Value, file: &Path) -> Result<Config, ConfigError
         ));
     }
 
+    let cluster = reader
+        .string("cluster")?
+        .filter(|cluster| !cluster.is_empty())
+        .unwrap_or_else(|| DEFAULT_CLUSTER.to_owned());
+    let service = reader
+        .string("service")?
+        .filter(|service| !service.is_empty());
+    let service_definition = reader.string("service_definition")?.map(&resolve);
+    let task_definition = reader.string("task_definition")?.map(&resolve);
+    let services = match map.get("services").filter(|value| !value.is_null()) {
+        Some(entries) => {
+            for single in ["service", "service_definition", "task_definition"] {
+                if map.get(single).is_some_and(|value| !value.is_null()) {
+                    return Err(reader.invalid(
+                        single,
+                        "nothing when services is set (each service names its own definitions)",
+                        "a value",
+                    ));
+                }
+            }
+            reader.services(entries, &cluster, &resolve)?
+        }
+        None => service
+            .iter()
+            .map(|name| ServiceConfig {
+                name: name.clone(),
+                cluster: cluster.clone(),
+                service_definition: service_definition.clone(),
+                task_definition: task_definition.clone(),
+            })
+            .collect(),
+    };
+
+    let terraform = reader.terraform(&resolve)?;
+    let terraform_owned_fields = reader.ownership()?;
+
     Ok(Config {
         file: file.to_path_buf(),
         region: reader
             .string("region")?
             .filter(|region| !region.is_empty())
             .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty())),
-        cluster: reader
-            .string("cluster")?
-            .filter(|cluster| !cluster.is_empty())
-            .unwrap_or_else(|| DEFAULT_CLUSTER.to_owned()),
-        service: reader
-            .string("service")?
-            .filter(|service| !service.is_empty()),
-        service_definition: reader.string("service_definition")?.map(resolve),
-        task_definition: reader.string("task_definition")?.map(resolve),
+        cluster,
+        service,
+        service_definition,
+        task_definition,
+        services,
         timeout,
         plugins: reader.plugins(&directory)?,
         ignore_tags: reader.ignore_tags()?,
@@ -261,6 +322,8 @@ pub fn from_document(document: Value, file: &Path) -> Result<Config, ConfigError
         codedeploy: reader.codedeploy()?,
         appspec: map.get("appspec").filter(|value| !value.is_null()).cloned(),
         lock: reader.lock()?,
+        terraform,
+        terraform_owned_fields,
         filter_command,
         warnings,
         directory,
@@ -295,6 +358,26 @@ impl Config {
         };
         put("service_definition", path_value(&self.service_definition));
         put("task_definition", path_value(&self.task_definition));
+        if self.service.is_none() && !self.services.is_empty() {
+            let entries: Map<String, Value> = self
+                .services
+                .iter()
+                .map(|service| {
+                    let mut entry = Map::new();
+                    entry.insert("cluster".into(), service.cluster.clone().into());
+                    for (key, path) in [
+                        ("service_definition", &service.service_definition),
+                        ("task_definition", &service.task_definition),
+                    ] {
+                        if let Some(path) = path {
+                            entry.insert(key.into(), path.display().to_string().into());
+                        }
+                    }
+                    (service.name.clone(), Value::Object(entry))
+                })
+                .collect();
+            put("services", Value::Object(entries));
+        }
         put("timeout", duration::format(self.timeout).into());
         if !self.plugins.is_empty() {
             put(
@@ -377,6 +460,129 @@ impl Reader<'_> {
 
     fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
         string_at(self.map, key).map_err(|found| self.invalid(key, "a string", &found))
+    }
+
+    fn services(
+        &self,
+        entries: &Value,
+        cluster: &str,
+        resolve: &dyn Fn(String) -> PathBuf,
+    ) -> Result<Vec<ServiceConfig>, ConfigError> {
+        let Value::Object(entries) = entries else {
+            return Err(self.invalid(
+                "services",
+                "an object of services by name, e.g. {api: {task_definition: ..., service_definition: ...}}",
+                &kind_of(entries),
+            ));
+        };
+        let known = ["cluster", "service_definition", "task_definition"];
+        let mut services = Vec::new();
+        for (name, entry) in entries {
+            let key = format!("services.{name}");
+            let Value::Object(entry) = entry else {
+                return Err(self.invalid(&key, "an object", &kind_of(entry)));
+            };
+            for entry_key in entry.keys() {
+                if !known.contains(&entry_key.as_str()) {
+                    return Err(ConfigError::UnknownKey {
+                        path: self.file.to_path_buf(),
+                        key: format!("{key}.{entry_key}"),
+                        suggestion: suggest(entry_key, &known),
+                    });
+                }
+            }
+            let field = |field: &str| {
+                string_at(entry, field)
+                    .map_err(|found| self.invalid(&format!("{key}.{field}"), "a string", &found))
+            };
+            services.push(ServiceConfig {
+                name: name.clone(),
+                cluster: field("cluster")?
+                    .filter(|cluster| !cluster.is_empty())
+                    .unwrap_or_else(|| cluster.to_owned()),
+                service_definition: field("service_definition")?.map(resolve),
+                task_definition: Some(field("task_definition")?.map(resolve).ok_or_else(|| {
+                    self.invalid(&format!("{key}.task_definition"), "a path", "nothing")
+                })?),
+            });
+        }
+        Ok(services)
+    }
+
+    fn terraform(
+        &self,
+        resolve: &dyn Fn(String) -> PathBuf,
+    ) -> Result<Option<TerraformConfig>, ConfigError> {
+        let Some(value) = self.map.get("terraform").filter(|value| !value.is_null()) else {
+            return Ok(None);
+        };
+        let Value::Object(entry) = value else {
+            return Err(self.invalid(
+                "terraform",
+                "an object such as {dir: '../infra'}",
+                &kind_of(value),
+            ));
+        };
+        let known = ["dir", "resource"];
+        for key in entry.keys() {
+            if !known.contains(&key.as_str()) {
+                return Err(ConfigError::UnknownKey {
+                    path: self.file.to_path_buf(),
+                    key: format!("terraform.{key}"),
+                    suggestion: suggest(key, &known),
+                });
+            }
+        }
+        let field = |key: &str| {
+            string_at(entry, key)
+                .map_err(|found| self.invalid(&format!("terraform.{key}"), "a string", &found))
+        };
+        let dir = field("dir")?.ok_or_else(|| {
+            self.invalid("terraform.dir", "the directory of the .tf files", "nothing")
+        })?;
+        Ok(Some(TerraformConfig {
+            dir: resolve(dir),
+            resource: field("resource")?,
+        }))
+    }
+
+    fn ownership(&self) -> Result<Option<Vec<String>>, ConfigError> {
+        let Some(value) = self.map.get("ownership").filter(|value| !value.is_null()) else {
+            return Ok(None);
+        };
+        let Value::Object(entry) = value else {
+            return Err(self.invalid(
+                "ownership",
+                "an object such as {terraform: ['loadBalancers']}",
+                &kind_of(value),
+            ));
+        };
+        for key in entry.keys() {
+            if key != "terraform" {
+                return Err(ConfigError::UnknownKey {
+                    path: self.file.to_path_buf(),
+                    key: format!("ownership.{key}"),
+                    suggestion: suggest(key, &["terraform"]),
+                });
+            }
+        }
+        match entry.get("terraform") {
+            None | Some(Value::Null) => Ok(Some(Vec::new())),
+            Some(Value::Array(fields)) => fields
+                .iter()
+                .map(|field| {
+                    field.as_str().map(str::to_owned).ok_or_else(|| {
+                        self.invalid("ownership.terraform", "a list of service definition fields", &kind_of(field))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(self.invalid(
+                "ownership.terraform",
+                "a list of service definition fields such as ['loadBalancers', 'networkConfiguration']",
+                &kind_of(other),
+            )),
+        }
     }
 
     fn plugins(&self, directory: &Path) -> Result<Vec<PluginConfig>, ConfigError> {
@@ -624,6 +830,46 @@ mod tests {
             error.to_string().contains("timeout: expected a duration"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn several_services_each_with_its_definitions_and_cluster() {
+        let config = config(json!({
+            "cluster": "web",
+            "services": {
+                "worker": {"task_definition": "worker/td.jsonnet", "cluster": "batch"},
+                "api": {"task_definition": "api/td.jsonnet", "service_definition": "api/sv.jsonnet"}
+            }
+        }))
+        .unwrap();
+        assert_eq!(
+            config.services,
+            vec![
+                ServiceConfig {
+                    name: "api".into(),
+                    cluster: "web".into(),
+                    service_definition: Some(PathBuf::from("/project/api/sv.jsonnet")),
+                    task_definition: Some(PathBuf::from("/project/api/td.jsonnet")),
+                },
+                ServiceConfig {
+                    name: "worker".into(),
+                    cluster: "batch".into(),
+                    service_definition: None,
+                    task_definition: Some(PathBuf::from("/project/worker/td.jsonnet")),
+                }
+            ]
+        );
+        let error = config_error(json!({"service": "api", "services": {}}));
+        assert!(
+            error.contains("service: expected nothing when services is set"),
+            "{error}"
+        );
+        let error = config_error(json!({"services": {"api": {"task_defintion": "x"}}}));
+        assert!(error.contains("did you mean task_definition?"), "{error}");
+    }
+
+    fn config_error(document: Value) -> String {
+        config(document).unwrap_err().to_string()
     }
 
     #[test]

@@ -56,7 +56,9 @@ use serde::{Deserialize, Serialize};
 
 pub use clock::{ManualClock, OffsetClock, SystemClock, WallClock, format_rfc3339};
 pub use lease::{Backoff, LeaseHandle, LockEvent, LockEvents, LockGuard, Locker};
-pub use signal::{Held, HoldOutcome, Signal, hold_until_signal_or};
+pub use signal::{
+    Held, HeldAll, HoldOutcome, Signal, hold_all_until_signal_or, hold_until_signal_or,
+};
 
 /// The lock of one ECS service: `ristretto/<region>/<cluster>/<service>`.
 pub fn lock_id(region: &str, cluster: &str, service: &str) -> String {

@@ -50,18 +50,51 @@ pub struct Held<T> {
 /// should still call `check_valid()` before each mutating call, since a cancelled future cannot
 /// take back a request already sent. Signals are listened to from before the work starts.
 pub async fn hold_until_signal_or<T>(guard: LockGuard, work: impl Future<Output = T>) -> Held<T> {
-    let lease = guard.lease();
+    let mut held = hold_all_until_signal_or(vec![guard], true, work).await;
+    Held {
+        outcome: held.outcome,
+        release: held.releases.pop().unwrap_or(Ok(())),
+    }
+}
+
+/// The outcome of work done under several locks, and of releasing each of them.
+#[derive(Debug)]
+#[must_use]
+pub struct HeldAll<T> {
+    pub outcome: HoldOutcome<T>,
+    pub releases: Vec<Result<(), LockError>>,
+}
+
+/// Runs `work` while holding every guard, then releases them all, whichever way it ends: the
+/// work completes, SIGINT or SIGTERM arrives (the work is dropped at its current await point),
+/// or — with `cancel_on_any_lease_loss` — one lease is lost. Multi-service applies pass `false`
+/// and let each service's work stop on its own lease (`LeaseHandle::lost`), so that losing one
+/// service's lock does not abandon the others half-way.
+pub async fn hold_all_until_signal_or<T>(
+    guards: Vec<LockGuard>,
+    cancel_on_any_lease_loss: bool,
+    work: impl Future<Output = T>,
+) -> HeldAll<T> {
+    let leases: Vec<_> = guards.iter().map(LockGuard::lease).collect();
     let signals = Signals::listen();
+    let any_lost = async {
+        if !cancel_on_any_lease_loss || leases.is_empty() {
+            return std::future::pending().await;
+        }
+        let losses = leases.iter().map(|lease| Box::pin(lease.lost()));
+        futures_util::future::select_all(losses).await.0
+    };
     let outcome = tokio::select! {
         biased;
         signal = signals.next() => HoldOutcome::Interrupted(signal),
-        error = lease.lost() => HoldOutcome::LeaseLost(error),
+        error = any_lost => HoldOutcome::LeaseLost(error),
         value = work => HoldOutcome::Completed(value),
     };
-    Held {
-        outcome,
-        release: guard.release().await,
+    let mut releases = Vec::with_capacity(guards.len());
+    for guard in guards {
+        releases.push(guard.release().await);
     }
+    HeldAll { outcome, releases }
 }
 
 /// SIGINT and SIGTERM, registered synchronously so that a signal arriving right after

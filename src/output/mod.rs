@@ -2,9 +2,13 @@
 //! carries everything meant for a person: warnings, progress, errors with `caused by:` and
 //! `hint:` lines. Colour is decided here (`--color`, `NO_COLOR`, whether stderr is a terminal).
 
+pub mod definitions;
 pub mod error;
 pub mod plan;
 pub mod progress;
+pub mod revisions;
+pub mod status;
+pub mod verify;
 
 use std::io::{IsTerminal, Write};
 

@@ -9,6 +9,7 @@ use super::{Action, Base, Changes, Desired, ServicePlan, Target, TaskDefinitionR
 use crate::aws::ecs::{LiveService, LiveTaskDefinition, Tag, task_definition_short_name};
 use crate::diff::{self, Diff};
 use crate::normalize::{self, NormalizeOptions, REPLACEMENT_FIELDS};
+use crate::tfstate::Ownership;
 
 /// What the user asked for besides the documents (flags shared by `plan` and `deploy`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,6 +21,9 @@ pub struct PlanOptions {
     pub desired_count: Option<i64>,
     /// `--force-new-deployment`: start a new deployment even without changes.
     pub force_new_deployment: bool,
+    /// `--allow-terraform-owned`: plan even when the definitions differ from fields Terraform
+    /// owns (those fields are still never sent).
+    pub allow_terraform_owned: bool,
 }
 
 /// The desired side of one service.
@@ -30,6 +34,8 @@ pub struct PlanRequest {
     pub task_definition: Value,
     /// The checked service definition (`serviceName` set); `None` when no service is configured.
     pub service: Option<Value>,
+    /// The fields Terraform owns (`None`: ristretto owns everything).
+    pub ownership: Option<Ownership>,
 }
 
 /// The live side of one service, as the caller fetched it.
@@ -57,6 +63,8 @@ pub enum PlanError {
         "{target}: --skip-task-definition, but the service does not exist and family {family} has no ACTIVE revision"
     )]
     NothingToSkipTo { target: Target, family: String },
+    #[error("{target}: the definitions change fields that Terraform owns:\n{}", fields.iter().map(|field| format!("  {field}")).collect::<Vec<_>>().join("\n"))]
+    TerraformOwned { target: Target, fields: Vec<String> },
     #[error("{target}: the task definition has no family")]
     NoFamily { target: Target },
 }
@@ -73,6 +81,12 @@ impl PlanError {
                 Some("run without --skip-task-definition to register the task definition".into())
             }
             PlanError::NoFamily { .. } => Some("set family in the task definition".into()),
+            PlanError::TerraformOwned { .. } => Some(
+                "change these fields in Terraform, or list them in the resource's \
+                 lifecycle.ignore_changes so that ristretto owns them; --allow-terraform-owned \
+                 plans anyway and leaves them as they are"
+                    .into(),
+            ),
         }
     }
 }
@@ -159,7 +173,7 @@ pub fn plan_service(
         }
     };
     // A wanted revision that the service already runs is no change.
-    let wanted = wanted.filter(|wanted| match (wanted, current) {
+    let mut wanted = wanted.filter(|wanted| match (wanted, current) {
         (TaskDefinitionRef::Existing { arn }, Some(current)) => *arn != current.arn,
         _ => true,
     });
@@ -188,11 +202,43 @@ pub fn plan_service(
                 actions.push(Action::CreateService { task_definition });
             }
             Some(live_service) => {
-                let (local, remote) = normalize::comparable_services(
+                let (mut local, remote) = normalize::comparable_services(
                     desired_service,
                     &live_service.document,
                     &options.normalize,
                 );
+                // Fields Terraform owns are never sent: compare them as the live values, and
+                // refuse (or with --allow-terraform-owned, note) a definition that differs.
+                let mut owned_changes = Vec::new();
+                if let Some(ownership) = &request.ownership {
+                    let (overlaid, changed) = ownership.overlay_live(&local, &remote);
+                    local = overlaid;
+                    owned_changes.extend(changed);
+                    if wanted.is_some() && ownership.is_terraform_owned("taskDefinition") {
+                        owned_changes.push("taskDefinition".to_owned());
+                    }
+                }
+                if let Some(ownership) = request
+                    .ownership
+                    .as_ref()
+                    .filter(|_| !owned_changes.is_empty())
+                {
+                    let fields: Vec<String> = owned_changes
+                        .iter()
+                        .map(|field| format!("{field}: {}", ownership.owner_message(field)))
+                        .collect();
+                    if !options.allow_terraform_owned {
+                        return Err(PlanError::TerraformOwned { target, fields });
+                    }
+                    notes.extend(fields.iter().map(|field| format!("not sent, {field}")));
+                    if owned_changes.iter().any(|field| field == "taskDefinition") {
+                        // The service keeps Terraform's task definition: nothing to register.
+                        wanted = None;
+                        actions.retain(|action| {
+                            !matches!(action, Action::RegisterTaskDefinition { .. })
+                        });
+                    }
+                }
                 let changes = diff::diff(Some(&remote), &local);
                 let decided = decide_service_update(
                     &target,
@@ -200,6 +246,7 @@ pub fn plan_service(
                     &local,
                     &remote,
                     changes,
+                    request.ownership.as_ref(),
                     &mut notes,
                 )?;
                 service_changes = decided.changes;
@@ -256,6 +303,7 @@ fn decide_service_update(
     local: &Value,
     remote: &Value,
     changes: Diff,
+    ownership: Option<&Ownership>,
     notes: &mut Vec<String>,
 ) -> Result<ServiceUpdateDecision, PlanError> {
     let mut fields = Map::new();
@@ -283,10 +331,18 @@ fn decide_service_update(
             }
             continue;
         }
-        let value = match (
-            desired.get(&key).filter(|value| !value.is_null()),
-            local.get(&key),
-        ) {
+        // A member Terraform partly owns (deploymentConfiguration.maximumPercent, …) is sent
+        // as the comparable form, whose owned parts hold the live values.
+        let partly_owned = ownership.is_some_and(|ownership| {
+            ownership
+                .terraform_fields
+                .iter()
+                .any(|field| field.starts_with(&format!("{key}.")))
+        });
+        let desired_value = desired
+            .get(&key)
+            .filter(|value| !value.is_null() && !partly_owned);
+        let value = match (desired_value, local.get(&key)) {
             (Some(value), _) => Some(value.clone()),
             (None, Some(normalized_default)) => Some(normalized_default.clone()),
             (None, None) => match remote.get(&key) {
@@ -488,7 +544,93 @@ mod tests {
             target: target(),
             task_definition: task(image),
             service,
+            ownership: None,
         }
+    }
+
+    fn owned(fields: &[&str], mut request: PlanRequest) -> PlanRequest {
+        let fields: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
+        request.ownership = Some(Ownership::from_config_list(&fields));
+        request
+    }
+
+    #[test]
+    fn a_change_to_a_terraform_owned_field_is_refused_and_never_sent() {
+        let mut definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        definition["networkConfiguration"]["awsvpcConfiguration"]["subnets"] = json!(["subnet-b"]);
+        let request = owned(
+            &["networkConfiguration"],
+            request("nginx:2", Some(definition)),
+        );
+        let error =
+            plan_service(&request, &steady("nginx:1"), &PlanOptions::default()).unwrap_err();
+        assert!(matches!(error, PlanError::TerraformOwned { .. }));
+        assert!(
+            error.to_string().contains(
+                "networkConfiguration: owned by Terraform (ownership.terraform in the config); the next terraform apply would revert it"
+            ),
+            "{error}"
+        );
+
+        let allowed = PlanOptions {
+            allow_terraform_owned: true,
+            ..PlanOptions::default()
+        };
+        let plan = plan_service(&request, &steady("nginx:1"), &allowed).unwrap();
+        let Action::UpdateService {
+            fields,
+            task_definition,
+            ..
+        } = &plan.actions[1]
+        else {
+            panic!("{:?}", plan.actions)
+        };
+        assert!(fields.is_empty(), "the owned field is not sent: {fields:?}");
+        assert_eq!(
+            task_definition,
+            &Some(TaskDefinitionRef::Registered),
+            "the image still deploys"
+        );
+        assert!(
+            plan.notes
+                .iter()
+                .any(|note| note.starts_with("not sent, networkConfiguration"))
+        );
+    }
+
+    #[test]
+    fn a_terraform_owned_task_definition_is_not_deployed() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let request = owned(
+            &["taskDefinition"],
+            request("nginx:2", Some(definition.clone())),
+        );
+        let error =
+            plan_service(&request, &steady("nginx:1"), &PlanOptions::default()).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("taskDefinition: owned by Terraform"),
+            "{error}"
+        );
+        // Unchanged task definition: nothing owned changes, nothing refused.
+        let unchanged = owned(&["taskDefinition"], request_with(definition));
+        assert!(
+            plan_service(&unchanged, &steady("nginx:1"), &PlanOptions::default())
+                .unwrap()
+                .actions
+                .is_empty()
+        );
+    }
+
+    fn request_with(service: Value) -> PlanRequest {
+        request("nginx:1", Some(service))
     }
 
     fn steady(image: &str) -> LiveState {

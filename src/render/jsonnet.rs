@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use jrsonnet_evaluator::{
-    FileImportResolver, IStr, State, apply_tla, bail,
+    FileImportResolver, IStr, State, Val, apply_tla, bail,
     function::builtin,
     manifest::JsonFormat,
     rustc_hash::FxHashMap,
@@ -27,6 +27,12 @@ pub struct JsonnetOptions {
     pub tla_code: Vec<(String, String)>,
     /// Library search path, in order.
     pub library_paths: Vec<PathBuf>,
+    /// `--env`: given to every evaluated file that is a function with an `env` parameter (as
+    /// the top-level argument `env`), besides `std.extVar('env')`.
+    pub environment: Option<String>,
+    /// Native `std.native('<name>')(address)` functions reading the tfstate plugin state in
+    /// the given slot of `render::plugins`.
+    pub tfstate_natives: Vec<(String, usize)>,
 }
 
 /// A Jsonnet evaluation failed. `trace` is jrsonnet's message with file:line:column frames.
@@ -37,6 +43,7 @@ pub struct JsonnetFailure {
 
 pub struct JsonnetEvaluator {
     state: State,
+    /// `--tla-str`/`--tla-code`, plus `env` from `--env`.
     top_level_arguments: FxHashMap<IStr, TlaArg>,
 }
 
@@ -59,6 +66,9 @@ impl JsonnetEvaluator {
         }
         context.add_native("env", env {});
         context.add_native("must_env", must_env {});
+        for (name, slot) in &options.tfstate_natives {
+            context.add_native(name.as_str(), tfstate { slot: *slot });
+        }
 
         let mut builder = State::builder();
         builder
@@ -76,6 +86,11 @@ impl JsonnetEvaluator {
         for (name, code) in &options.tla_code {
             top_level_arguments.insert(IStr::from(name.as_str()), TlaArg::InlineCode(code.clone()));
         }
+        if let Some(environment) = &options.environment {
+            top_level_arguments
+                .entry(IStr::from("env"))
+                .or_insert_with(|| TlaArg::String(environment.as_str().into()));
+        }
         Ok(Self {
             state,
             top_level_arguments,
@@ -83,14 +98,37 @@ impl JsonnetEvaluator {
     }
 
     /// Evaluates a file (imports resolve relative to the importing file, then the library
-    /// path); a file that evaluates to a function is called with the top-level arguments.
+    /// path); a file that evaluates to a function is called with the top-level arguments it
+    /// declares.
+    #[allow(clippy::mutable_key_type)] // IStr keys, see `new`
     pub fn evaluate_file(&self, path: &Path) -> Result<Value, JsonnetFailure> {
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let _entered = self.state.enter();
         let manifested = self
             .state
             .import(absolute.as_path())
-            .and_then(|value| apply_tla(&self.top_level_arguments, value))
+            .and_then(|value| {
+                // A project has many files and each function declares the arguments it uses:
+                // every file gets those of the top-level arguments it declares, so that
+                // `--tla-str tag=v1` reaches the task definitions without breaking the service
+                // definitions that do not take a tag.
+                let arguments: FxHashMap<IStr, TlaArg> = match &value {
+                    Val::Func(function) => {
+                        let parameters = function.params();
+                        self.top_level_arguments
+                            .iter()
+                            .filter(|(name, _)| {
+                                parameters.iter().any(|parameter| {
+                                    parameter.name().as_str() == Some(name.as_str())
+                                })
+                            })
+                            .map(|(name, argument)| (name.clone(), argument.clone()))
+                            .collect()
+                    }
+                    _ => FxHashMap::default(),
+                };
+                apply_tla(&arguments, value)
+            })
             .and_then(|value| value.manifest(JsonFormat::minify()))
             .map_err(|error| JsonnetFailure {
                 trace: format_trace(&error),
@@ -120,6 +158,24 @@ fn env(name: IStr, default: IStr) -> jrsonnet_evaluator::Result<String> {
     Ok(std::env::var(name.as_str()).unwrap_or_else(|_| default.to_string()))
 }
 
+/// `std.native('tfstate')(address)`: any JSON value from a Terraform state (objects too, so
+/// `std.objectValues` works on `for_each` resources).
+#[builtin(fields(slot: usize))]
+fn tfstate(this: &tfstate, address: IStr) -> jrsonnet_evaluator::Result<Val> {
+    let state = match super::plugins::state(this.slot) {
+        Ok(state) => state,
+        Err(message) => bail!("tfstate: {message}"),
+    };
+    let value = match state.lookup(address.as_str()) {
+        Ok(value) => value,
+        Err(error) => bail!("{error}"),
+    };
+    match serde_json::from_value::<Val>(value) {
+        Ok(value) => Ok(value),
+        Err(error) => bail!("tfstate {address}: {error}"),
+    }
+}
+
 /// `std.native('must_env')(name)`: the variable's value; unset is an error.
 #[builtin]
 fn must_env(name: IStr) -> jrsonnet_evaluator::Result<String> {
@@ -132,6 +188,41 @@ fn must_env(name: IStr) -> jrsonnet_evaluator::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_environment_reaches_functions_that_take_it_and_only_those() {
+        let dir = tempfile::tempdir().unwrap();
+        let takes = write(
+            dir.path(),
+            "takes.jsonnet",
+            "function(env, tag='x') { env: env, tag: tag }",
+        );
+        let ignores = write(
+            dir.path(),
+            "ignores.jsonnet",
+            "function(tag='x') { tag: tag }",
+        );
+        let plain = write(dir.path(), "plain.jsonnet", "{ env: std.extVar('env') }");
+        let evaluator = JsonnetEvaluator::new(&JsonnetOptions {
+            ext_str: vec![("env".into(), "prod".into())],
+            tla_str: vec![("tag".into(), "v1".into())],
+            environment: Some("prod".into()),
+            ..JsonnetOptions::default()
+        })
+        .unwrap();
+        assert_eq!(
+            evaluator.evaluate_file(&takes).unwrap(),
+            serde_json::json!({"env": "prod", "tag": "v1"})
+        );
+        assert_eq!(
+            evaluator.evaluate_file(&ignores).unwrap(),
+            serde_json::json!({"tag": "v1"})
+        );
+        assert_eq!(
+            evaluator.evaluate_file(&plain).unwrap(),
+            serde_json::json!({"env": "prod"})
+        );
+    }
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let path = dir.join(name);
@@ -159,6 +250,8 @@ mod tests {
             tla_str: vec![("tag".into(), "v2".into())],
             tla_code: vec![("replicas".into(), "3".into())],
             library_paths: vec![dir.path().join("lib")],
+            environment: None,
+            tfstate_natives: Vec::new(),
         })
         .unwrap();
         let value = evaluator.evaluate_file(&main).unwrap();

@@ -9,6 +9,7 @@
 //! This module knows file formats, not what the documents mean: no config keys, no ECS fields.
 
 pub mod jsonnet;
+pub mod plugins;
 pub mod template;
 
 use std::cell::OnceCell;
@@ -139,6 +140,17 @@ impl Renderer {
     /// get the plugin functions; the config itself does not, as in ecspresso v2).
     pub fn with_functions(self, functions: TemplateFunctions) -> Self {
         Self { functions, ..self }
+    }
+
+    /// A renderer for the definitions: the plugin template functions, and the plugins' Jsonnet
+    /// native functions (which need a fresh evaluator, as natives are set up with it).
+    pub fn with_plugins(self, functions: TemplateFunctions, natives: Vec<(String, usize)>) -> Self {
+        if natives.is_empty() {
+            return self.with_functions(functions);
+        }
+        let mut options = self.options;
+        options.tfstate_natives = natives;
+        Self::new(options, functions)
     }
 
     pub fn render_file(&self, path: &Path, json: JsonHandling) -> Result<Value, RenderError> {

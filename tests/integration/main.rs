@@ -4,6 +4,15 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod apply;
 mod fixtures;
 mod harness;
+mod init;
+mod lock;
 mod plan;
+mod revisions;
+mod rollback;
+mod run;
+mod status;
+mod terraform;
+mod verify;

@@ -250,3 +250,56 @@ async fn unknown_cluster_is_one_clear_error() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fields_terraform_owns_are_refused_and_the_image_still_deploys() {
+    let account = support::new_account();
+    let project = Project::new(&account).await;
+    project.expect(&["deploy"], 0);
+    let infra = project.path().join("infra");
+    std::fs::create_dir(&infra).unwrap();
+    std::fs::write(
+        infra.join("ecs.tf"),
+        r#"resource "aws_ecs_service" "api" {
+  name            = "api"
+  cluster         = "web"
+  task_definition = "api:1"
+  desired_count   = 2
+  network_configuration {
+    subnets = ["subnet-from-terraform"]
+  }
+  lifecycle {
+    ignore_changes = [task_definition, desired_count]
+  }
+}
+"#,
+    )
+    .unwrap();
+    project.write_config("terraform:\n  dir: infra\n");
+
+    // A network change: Terraform owns it.
+    project.write_service(json!({
+        "networkConfiguration": {"awsvpcConfiguration": {
+            "subnets": [project.subnets[1]], "securityGroups": [project.security_group]}}
+    }));
+    let (_, stderr) = project.expect(&["plan"], 1);
+    assert!(
+        stderr.contains(
+            "networkConfiguration: owned by Terraform (aws_ecs_service.api in infra/ecs.tf); the next terraform apply would revert it"
+        ),
+        "{stderr}"
+    );
+    let (stdout, _) = project.expect(&["plan", "--allow-terraform-owned", "--format", "json"], 0);
+    let plan = json_output(&stdout);
+    assert_eq!(plan["has_changes"], false, "the owned field is never sent");
+
+    // Only the image: ristretto owns the task definition, so it plans and applies.
+    project.write_service(json!({}));
+    project.write_task_definition("nginx:2");
+    let (stdout, _) = project.expect(&["plan", "--format", "json", "--detailed-exitcode"], 2);
+    assert_eq!(
+        action_names(&json_output(&stdout)),
+        ["register_task_definition", "update_service"]
+    );
+    project.expect(&["apply", "--auto-approve"], 0);
+}

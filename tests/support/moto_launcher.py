@@ -71,6 +71,7 @@
 # 4. CreateService: keep the parameters moto accepts but drops.
 # 5. ECS rolling deployments that progress (the big one).
 # 6. awsvpcConfiguration without securityGroups (ECS then uses the VPC's default group).
+# 7. DynamoDB item writes and S3 object writes atomic under concurrent requests.
 # Details at each patch below.
 
 # The very first statement: remember who started us, before the slow moto imports, so that even
@@ -590,6 +591,42 @@ def patch_optional_security_groups(ecs_models) -> None:
     ecs_models.Service._validate_network = _validate_network
 
 
+def patch_atomic_conditional_writes() -> None:
+    """7. Conditional writes that are atomic under concurrent requests, as on AWS.
+
+    Wrong in moto: the server is threaded and its DynamoDB and S3 handlers check a condition
+    and then write without a lock. Two concurrent conditional UpdateItem calls on the same key
+    can both pass `attribute_not_exists(...)`, and UpdateItem makes a new item visible before
+    its SET clauses are applied (a concurrent reader sees the key without the other
+    attributes). Seen with 8 concurrent lock acquisitions: two both "won".
+    Real AWS: every single-item write (PutItem, UpdateItem, DeleteItem, conditional PutObject /
+    DeleteObject) is atomic with its condition.
+    Fix: one process-wide lock around every DynamoDB item operation and every S3 object write,
+    so each runs as a unit. It serialises only these calls; the tests' traffic is small.
+    """
+    import moto.dynamodb.responses as dynamodb_responses
+    import moto.s3.responses as s3_responses
+
+    lock = threading.RLock()
+
+    def serialised(function):
+        def wrapper(*args, **kwargs):
+            with lock:
+                return function(*args, **kwargs)
+
+        wrapper.__name__ = function.__name__
+        wrapper.__doc__ = function.__doc__
+        return wrapper
+
+    handler = dynamodb_responses.DynamoHandler
+    for name in ("put_item", "get_item", "update_item", "delete_item", "transact_write_items"):
+        setattr(handler, name, serialised(getattr(handler, name)))
+    s3_handler = s3_responses.S3Response
+    for name in ("_key_response_put", "_key_response_delete", "_key_response_get"):
+        if hasattr(s3_handler, name):
+            setattr(s3_handler, name, serialised(getattr(s3_handler, name)))
+
+
 def patch_ecs_rollouts(ecs_models, ecs_responses) -> None:
     backend_cls = ecs_models.EC2ContainerServiceBackend
     resp_cls = ecs_responses.EC2ContainerServiceResponse
@@ -785,6 +822,7 @@ def main(argv) -> None:
     patch_task_resource_requirements(ecs_models)
     patch_ecs_rollouts(ecs_models, ecs_responses)
     patch_optional_security_groups(ecs_models)
+    patch_atomic_conditional_writes()
 
     if not args.access_log:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # errors/tracebacks still shown

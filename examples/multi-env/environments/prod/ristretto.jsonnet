@@ -1,0 +1,2 @@
+// The prod environment: selected with `ristretto --env prod ...` from examples/multi-env/.
+(import 'platform.libsonnet').config('prod')

@@ -1,0 +1,178 @@
+//! `ristretto init --cluster C --service S [--task-definition FAMILY:REV] [--jsonnet] [--force]`:
+//! read a live service and its task definition (or only a task definition) and write the
+//! config plus the definition files, so that `plan` right after shows no changes. What is left
+//! out of the files is decided by `output::definitions`; this file only reads, names and writes,
+//! and refuses to overwrite anything without `--force`.
+
+use std::path::{Path, PathBuf};
+
+use crate::aws::ecs::EcsApi;
+use crate::aws::sdk::AwsSettings;
+use crate::cli::{GlobalArgs, InitArgs};
+use crate::error::Error;
+use crate::exit_code;
+use crate::output::Output;
+use crate::output::definitions::{self, ConfigSyntax};
+
+use super::shared;
+
+pub fn run(global: &GlobalArgs, arguments: &InitArgs, output: &Output) -> Result<u8, Error> {
+    let service = match global.service.as_slice() {
+        [] => None,
+        [service] => Some(service.clone()),
+        _ => {
+            return Err(Error::usage(
+                "init reads one service: give --service once",
+                None,
+            ));
+        }
+    };
+    if service.is_none() && arguments.task_definition.is_none() {
+        return Err(Error::usage(
+            "init needs --service NAME (or --task-definition FAMILY:REV)",
+            Some("for example: ristretto init --cluster web --service api".to_owned()),
+        ));
+    }
+    let files = Files::new(global.config.clone(), arguments.jsonnet, service.is_some());
+    if !arguments.force {
+        let existing: Vec<String> = files
+            .all()
+            .into_iter()
+            .filter(|path| path.exists())
+            .map(|path| path.display().to_string())
+            .collect();
+        if !existing.is_empty() {
+            return Err(Error::usage(
+                format!("init would overwrite {}", existing.join(", ")),
+                Some("pass --force to overwrite them".to_owned()),
+            ));
+        }
+    }
+    let settings = AwsSettings {
+        region: global.region.clone(),
+        profile: global.profile.clone(),
+        assume_role_arn: global.assume_role_arn.clone(),
+    };
+    let cluster = arguments.cluster.clone();
+    let (region, service_document, task_document) = shared::runtime()?.block_on(async {
+        let (config, region) = shared::sdk_config(&settings).await?;
+        let ecs = shared::ecs_client(&config);
+        let live_service = match &service {
+            Some(name) => Some(ecs.describe_service(&cluster, name).await?.ok_or_else(|| {
+                Error::usage(
+                    format!("service {name} not found in cluster {cluster} ({region})"),
+                    Some("check --cluster, --service and the region".to_owned()),
+                )
+            })?),
+            None => None,
+        };
+        let reference = match (&arguments.task_definition, &live_service) {
+            (Some(reference), _) => reference.clone(),
+            (None, Some(live)) => live
+                .primary_deployment()
+                .map(|deployment| deployment.task_definition.clone())
+                .unwrap_or_else(|| live.task_definition.clone()),
+            (None, None) => unreachable!("checked above"),
+        };
+        let task_definition = ecs
+            .describe_task_definition(&reference)
+            .await?
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("task definition {reference} does not exist"),
+                    Some("give it as FAMILY:REVISION or as an ARN".to_owned()),
+                )
+            })?;
+        Ok::<_, Error>((
+            region,
+            live_service.map(|live| definitions::service_definition(&live.document)),
+            definitions::task_definition(&task_definition.document),
+        ))
+    })?;
+
+    let render = |document: &serde_json::Value| {
+        if arguments.jsonnet {
+            definitions::jsonnet_text(document)
+        } else {
+            definitions::json_text(document)
+        }
+    };
+    let mut entries = vec![("region", region), ("cluster", arguments.cluster.clone())];
+    if let Some(name) = &service {
+        entries.push(("service", name.clone()));
+        entries.push(("service_definition", file_name(&files.service_definition)));
+    }
+    entries.push(("task_definition", file_name(&files.task_definition)));
+    entries.push(("timeout", "10m".to_owned()));
+    write(&files.task_definition, &render(&task_document))?;
+    if let Some(document) = &service_document {
+        write(&files.service_definition, &render(document))?;
+    }
+    write(
+        &files.config,
+        &definitions::config_text(&entries, files.syntax),
+    )?;
+    for path in files.all() {
+        output.info(&format!("Wrote {}.", path.display()));
+    }
+    Ok(exit_code::SUCCESS)
+}
+
+/// Where init writes: the config (`--config`, else ristretto.yml or ristretto.jsonnet) and the
+/// definitions next to it.
+struct Files {
+    config: PathBuf,
+    syntax: ConfigSyntax,
+    service_definition: PathBuf,
+    task_definition: PathBuf,
+    with_service: bool,
+}
+
+impl Files {
+    fn new(config: Option<PathBuf>, jsonnet: bool, with_service: bool) -> Self {
+        let config = config.unwrap_or_else(|| {
+            PathBuf::from(if jsonnet {
+                "ristretto.jsonnet"
+            } else {
+                "ristretto.yml"
+            })
+        });
+        let syntax = match config.extension().and_then(|extension| extension.to_str()) {
+            Some("jsonnet") => ConfigSyntax::Jsonnet,
+            Some("json") => ConfigSyntax::Json,
+            _ => ConfigSyntax::Yaml,
+        };
+        let directory = config
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let extension = if jsonnet { "jsonnet" } else { "json" };
+        Self {
+            service_definition: directory.join(format!("ecs-service-def.{extension}")),
+            task_definition: directory.join(format!("ecs-task-def.{extension}")),
+            config,
+            syntax,
+            with_service,
+        }
+    }
+
+    fn all(&self) -> Vec<PathBuf> {
+        let mut all = vec![self.config.clone(), self.task_definition.clone()];
+        if self.with_service {
+            all.push(self.service_definition.clone());
+        }
+        all
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text)
+        .map_err(|error| Error::usage(format!("cannot write {}: {error}", path.display()), None))
+}

@@ -1,0 +1,512 @@
+//! `ristretto run`: start a one-off task of the project's task definition with the network
+//! configuration, launch type or capacity providers, placement and platform version of the
+//! service definition; follow the watched container's CloudWatch Logs (awslogs driver) on stdout
+//! while it runs; exit with that container's exit code — or 1 with the stop reason when it never
+//! ran. The task definition is the file's (an identical ACTIVE revision is reused, otherwise it
+//! is registered), `--task-def FILE`, `--revision N` or `--latest-task-definition`. No service
+//! changes, so no deploy lock. Exit codes of the container pass through unchanged, as in
+//! ecspresso, so a container exiting 3 makes `run` exit 3.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use crate::aws::ecs::{EcsApi, LiveTask, LiveTaskDefinition};
+use crate::aws::logs::Logs;
+use crate::cli::{GlobalArgs, PropagateTags, RunArgs, RunWaitUntil};
+use crate::error::Error;
+use crate::exit_code;
+use crate::normalize::{self, NormalizeOptions};
+use crate::output::Output;
+use crate::project::{Project, ProjectOptions};
+
+use super::{selected, shared};
+
+/// What the service definition decides about where a task runs; RunTask takes the same members.
+const FROM_SERVICE_DEFINITION: [&str; 7] = [
+    "launchType",
+    "capacityProviderStrategy",
+    "platformVersion",
+    "networkConfiguration",
+    "placementConstraints",
+    "placementStrategy",
+    "enableECSManagedTags",
+];
+
+pub fn run(
+    options: &ProjectOptions,
+    global: &GlobalArgs,
+    arguments: &RunArgs,
+    output: &Output,
+) -> Result<u8, Error> {
+    let project = selected::project(options, output)?;
+    let overrides = overrides(arguments)?;
+    let tags = tags(arguments.tags.as_deref())?;
+    let timeout = match &arguments.timeout {
+        Some(text) => crate::config::duration::parse(text).map_err(|message| {
+            Error::usage(
+                format!("--timeout: {message}"),
+                Some("write a duration such as 30s, 10m or 1h".to_owned()),
+            )
+        })?,
+        None => project.config.timeout,
+    };
+    let placement = match &project.config.service_definition {
+        Some(_) => {
+            let service = project.service_definition()?;
+            service
+                .warnings
+                .iter()
+                .for_each(|warning| output.warn(warning));
+            service.document
+        }
+        None => Value::Null,
+    };
+    let settings = shared::aws_settings(global, &project);
+    shared::runtime()?.block_on(async {
+        let (config, _region) = shared::sdk_config(&settings).await?;
+        let ecs = shared::ecs_client(&config);
+        let task_definition = task_definition(&ecs, &project, arguments, output).await?;
+        let container = watched_container(
+            &task_definition.document,
+            &task_definition.short_name(),
+            arguments.watch_container.as_deref(),
+        )?;
+        let mut request = Map::new();
+        for member in FROM_SERVICE_DEFINITION {
+            if let Some(value) = placement.get(member).filter(|value| !value.is_null()) {
+                request.insert(member.to_owned(), value.clone());
+            }
+        }
+        request.insert("cluster".into(), json!(project.config.cluster));
+        request.insert("taskDefinition".into(), json!(task_definition.arn));
+        request.insert("count".into(), json!(arguments.count));
+        request.insert("startedBy".into(), json!("ristretto"));
+        if let Some(overrides) = overrides {
+            request.insert("overrides".into(), overrides);
+        }
+        if let Some(propagate) = arguments.propagate_tags {
+            let value = match propagate {
+                PropagateTags::Service => "SERVICE",
+                PropagateTags::TaskDefinition => "TASK_DEFINITION",
+                PropagateTags::None => "NONE",
+            };
+            request.insert("propagateTags".into(), json!(value));
+        }
+        if !tags.is_empty() {
+            request.insert("tags".into(), json!(tags));
+        }
+        let started = ecs.run_task(&Value::Object(request)).await?;
+        if started.tasks.is_empty() {
+            return Err(Error::failed(
+                format!(
+                    "RunTask started no task: {}",
+                    if started.failures.is_empty() {
+                        "no reason given".to_owned()
+                    } else {
+                        started.failures.join("; ")
+                    }
+                ),
+                Some("check the cluster's capacity and the service definition's network configuration".to_owned()),
+            ));
+        }
+        for failure in &started.failures {
+            output.warn(&format!("RunTask: {failure}"));
+        }
+        let arns: Vec<String> = started.tasks.iter().map(|task| task.arn.clone()).collect();
+        for arn in &arns {
+            output.info(&format!("Started task {arn} ({}).", task_definition.short_name()));
+        }
+        if arguments.no_wait {
+            return Ok(exit_code::SUCCESS);
+        }
+        let logs = LogSource::of(&task_definition, &container, &started.tasks[0])
+            .map(|source| (Logs::new(&config), source));
+        if logs.is_none() {
+            output.info(&format!(
+                "Container {container} does not log to CloudWatch Logs with a stream prefix: its logs are not followed."
+            ));
+        }
+        let until = arguments.wait_until;
+        let tasks = follow(&ecs, &project.config.cluster, &arns, until, timeout, logs, output).await?;
+        if until == RunWaitUntil::Running {
+            output.info("The task is running.");
+            return Ok(exit_code::SUCCESS);
+        }
+        let mut code = exit_code::SUCCESS;
+        for task in &tasks {
+            match task_end(task, &container) {
+                TaskEnd::Exited(status) => {
+                    output.info(&format!("Task {} stopped: {container} exited with {status}.", task.id()));
+                    if code == exit_code::SUCCESS && status != 0 {
+                        code = u8::try_from(status).unwrap_or(exit_code::ERROR);
+                    }
+                }
+                TaskEnd::FailedToStart(reason) => {
+                    return Err(Error::failed(
+                        format!("task {} stopped before {container} ran: {reason}", task.id()),
+                        Some("look at the task's stoppedReason and the container's reason: aws ecs describe-tasks".to_owned()),
+                    ));
+                }
+            }
+        }
+        Ok(code)
+    })
+}
+
+fn overrides(arguments: &RunArgs) -> Result<Option<Value>, Error> {
+    let (source, text) = match (&arguments.overrides, &arguments.overrides_file) {
+        (Some(text), _) => ("--overrides".to_owned(), text.clone()),
+        (None, Some(path)) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path).map_err(|error| {
+                Error::usage(format!("cannot read {}: {error}", path.display()), None)
+            })?,
+        ),
+        (None, None) => return Ok(None),
+    };
+    let value: Value = serde_json::from_str(&text).map_err(|error| {
+        Error::usage(
+            format!("{source}: not valid JSON: {error}"),
+            Some(r#"give RunTask's overrides object, e.g. {"containerOverrides":[{"name":"app","command":["rake","db:migrate"]}]}"#.to_owned()),
+        )
+    })?;
+    if !value.is_object() {
+        return Err(Error::usage(
+            format!(
+                "{source}: expected a JSON object, got {}",
+                crate::config::kind_of(&value)
+            ),
+            Some(
+                r#"give RunTask's overrides object, e.g. {"containerOverrides":[...]}"#.to_owned(),
+            ),
+        ));
+    }
+    Ok(Some(value))
+}
+
+/// `--tags K=V,K2=V2` as RunTask tags.
+fn tags(text: Option<&str>) -> Result<Vec<Value>, Error> {
+    let Some(text) = text.filter(|text| !text.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) if !key.is_empty() => Ok(json!({"key": key, "value": value})),
+            _ => Err(Error::usage(
+                format!("--tags: {pair:?} is not KEY=VALUE"),
+                Some("for example --tags team=web,purpose=migration".to_owned()),
+            )),
+        })
+        .collect()
+}
+
+/// The revision to run: chosen by flag, or the file's — reused when an identical ACTIVE
+/// revision exists, registered otherwise.
+async fn task_definition(
+    ecs: &impl EcsApi,
+    project: &Project,
+    arguments: &RunArgs,
+    output: &Output,
+) -> Result<LiveTaskDefinition, Error> {
+    let loaded = match &arguments.task_def {
+        Some(path) => project.load_task_definition(path)?,
+        None => project.task_definition()?,
+    };
+    loaded
+        .warnings
+        .iter()
+        .for_each(|warning| output.warn(warning));
+    let family = loaded
+        .document
+        .get("family")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(revision) = arguments.revision {
+        let reference = format!("{family}:{revision}");
+        return ecs
+            .describe_task_definition(&reference)
+            .await?
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("task definition {reference} does not exist"),
+                    Some("list the revisions with ristretto revisions".to_owned()),
+                )
+            });
+    }
+    let latest = ecs
+        .describe_task_definition(&family)
+        .await?
+        .filter(|task| task.status == "ACTIVE");
+    if arguments.latest_task_definition {
+        return latest.ok_or_else(|| {
+            Error::usage(
+                format!("task definition family {family} has no ACTIVE revision"),
+                Some("run without --latest-task-definition to register one".to_owned()),
+            )
+        });
+    }
+    let options = NormalizeOptions {
+        ignore_tags: project.config.ignore_tags.clone(),
+    };
+    let wanted = normalize::task_definition(&loaded.document, &options);
+    if let Some(latest) =
+        latest.filter(|latest| normalize::task_definition(&latest.document, &options) == wanted)
+    {
+        return Ok(latest);
+    }
+    // A wrong --watch-container must not leave a new revision behind.
+    watched_container(
+        &loaded.document,
+        &family,
+        arguments.watch_container.as_deref(),
+    )?;
+    let registered = ecs.register_task_definition(&loaded.document).await?;
+    output.info(&format!("Registered {}.", registered.short_name()));
+    Ok(registered)
+}
+
+/// `--watch-container`, else the first essential container (ECS's default for `essential`).
+fn watched_container(document: &Value, label: &str, wanted: Option<&str>) -> Result<String, Error> {
+    let containers: Vec<&Value> = document
+        .get("containerDefinitions")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().collect())
+        .unwrap_or_default();
+    let name = |container: &Value| {
+        container
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    match wanted {
+        Some(wanted) => containers
+            .iter()
+            .map(|container| name(container))
+            .find(|name| name == wanted)
+            .ok_or_else(|| {
+                Error::usage(
+                    format!(
+                        "--watch-container {wanted}: {label} has no such container (it has {})",
+                        containers
+                            .iter()
+                            .map(|container| name(container))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None,
+                )
+            }),
+        None => containers
+            .iter()
+            .find(|container| container.get("essential").and_then(Value::as_bool) != Some(false))
+            .or(containers.first())
+            .map(|container| name(container))
+            .ok_or_else(|| Error::usage(format!("{label} has no container"), None)),
+    }
+}
+
+/// Where a container's awslogs go: `<prefix>/<container>/<task id>` in the group.
+struct LogSource {
+    group: String,
+    stream: String,
+}
+
+impl LogSource {
+    fn of(task_definition: &LiveTaskDefinition, container: &str, task: &LiveTask) -> Option<Self> {
+        let definition = task_definition
+            .document
+            .get("containerDefinitions")?
+            .as_array()?
+            .iter()
+            .find(|item| item.get("name").and_then(Value::as_str) == Some(container))?;
+        let logging = definition.get("logConfiguration")?;
+        if logging.get("logDriver").and_then(Value::as_str) != Some("awslogs") {
+            return None;
+        }
+        let options = logging.get("options")?;
+        let option = |key: &str| options.get(key).and_then(Value::as_str).map(str::to_owned);
+        Some(Self {
+            group: option("awslogs-group")?,
+            stream: format!(
+                "{}/{container}/{}",
+                option("awslogs-stream-prefix")?,
+                task.id()
+            ),
+        })
+    }
+}
+
+/// Polls the tasks until all stopped (or one runs, for `--wait-until running`), printing new
+/// log lines of the first task's watched container on stdout as they come.
+async fn follow(
+    ecs: &impl EcsApi,
+    cluster: &str,
+    arns: &[String],
+    until: RunWaitUntil,
+    timeout: Duration,
+    logs: Option<(Logs, LogSource)>,
+    output: &Output,
+) -> Result<Vec<LiveTask>, Error> {
+    let started = tokio::time::Instant::now();
+    let interval = crate::apply::wait::poll_interval_from_environment();
+    let mut token: Option<String> = None;
+    let mut statuses: HashSet<(String, String)> = HashSet::new();
+    loop {
+        let tasks = ecs.describe_tasks(cluster, arns).await?;
+        for task in &tasks {
+            if statuses.insert((task.arn.clone(), task.last_status.clone())) {
+                output.debug(&format!("task {}: {}", task.id(), task.last_status));
+            }
+        }
+        let stopped = !tasks.is_empty() && tasks.iter().all(|task| task.last_status == "STOPPED");
+        if let Some((client, source)) = &logs {
+            let page = client
+                .read(&source.group, &source.stream, token.clone())
+                .await?;
+            for message in &page.messages {
+                output.data(message).map_err(Error::Stdout)?;
+            }
+            token = page.next;
+        }
+        let done = match until {
+            RunWaitUntil::Stopped => stopped,
+            RunWaitUntil::Running => {
+                stopped || tasks.iter().any(|task| task.last_status == "RUNNING")
+            }
+        };
+        if done {
+            return Ok(tasks);
+        }
+        if started.elapsed() >= timeout {
+            return Err(Error::failed(
+                format!(
+                    "the task did not {} within {}",
+                    if until == RunWaitUntil::Running {
+                        "start running"
+                    } else {
+                        "stop"
+                    },
+                    crate::config::duration::format(timeout)
+                ),
+                Some("it may still be running: aws ecs describe-tasks; raise --timeout".to_owned()),
+            ));
+        }
+        tokio::time::sleep(interval.min(timeout.saturating_sub(started.elapsed()))).await;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TaskEnd {
+    /// The watched container ran and exited with this code.
+    Exited(i64),
+    /// It never ran (image pull failure, no capacity, essential sidecar died first, …).
+    FailedToStart(String),
+}
+
+/// How a stopped task ended for the watched container.
+fn task_end(task: &LiveTask, container: &str) -> TaskEnd {
+    let state = task.containers.iter().find(|state| state.name == container);
+    if let Some(code) = state.and_then(|state| state.exit_code) {
+        return TaskEnd::Exited(code);
+    }
+    let reason = [
+        state.and_then(|state| state.reason.clone()),
+        task.stopped_reason.clone(),
+        task.stop_code.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>();
+    TaskEnd::FailedToStart(if reason.is_empty() {
+        "the task stopped and no reason was given".to_owned()
+    } else {
+        reason.join("; ")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stopped task as DescribeTasks answers it (real ECS; the emulator always says 0).
+    fn stopped(containers: Value, stopped_reason: &str, stop_code: &str) -> LiveTask {
+        LiveTask::from_document(json!({
+            "taskArn": "arn:aws:ecs:ap-northeast-1:123456789012:task/web/0123456789abcdef0123456789abcdef",
+            "taskDefinitionArn": "arn:aws:ecs:ap-northeast-1:123456789012:task-definition/api:3",
+            "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
+            "stopCode": stop_code, "stoppedReason": stopped_reason,
+            "containers": containers
+        }))
+    }
+
+    #[test]
+    fn the_watched_containers_exit_code_is_the_result() {
+        let task = stopped(
+            json!([
+                {"name": "log-router", "lastStatus": "STOPPED", "exitCode": 0},
+                {"name": "app", "lastStatus": "STOPPED", "exitCode": 3}
+            ]),
+            "Essential container in task exited",
+            "EssentialContainerExited",
+        );
+        assert_eq!(task.id(), "0123456789abcdef0123456789abcdef");
+        assert_eq!(task_end(&task, "app"), TaskEnd::Exited(3));
+        assert_eq!(task_end(&task, "log-router"), TaskEnd::Exited(0));
+    }
+
+    #[test]
+    fn a_container_that_never_ran_fails_with_the_reasons() {
+        let task = stopped(
+            json!([{"name": "app", "lastStatus": "STOPPED",
+                    "reason": "CannotPullContainerError: pull image manifest has been retried 5 time(s)"}]),
+            "Task failed to start",
+            "TaskFailedToStart",
+        );
+        assert_eq!(
+            task_end(&task, "app"),
+            TaskEnd::FailedToStart(
+                "CannotPullContainerError: pull image manifest has been retried 5 time(s); \
+                 Task failed to start; TaskFailedToStart"
+                    .into()
+            )
+        );
+        let bare = stopped(json!([]), "", "");
+        assert_eq!(
+            task_end(&bare, "app"),
+            TaskEnd::FailedToStart("the task stopped and no reason was given".into())
+        );
+    }
+
+    #[test]
+    fn tags_and_overrides_are_checked() {
+        assert_eq!(
+            tags(Some("team=web,empty=")).unwrap(),
+            [
+                json!({"key": "team", "value": "web"}),
+                json!({"key": "empty", "value": ""})
+            ]
+        );
+        assert_eq!(
+            tags(Some("team")).unwrap_err().to_string(),
+            "--tags: \"team\" is not KEY=VALUE"
+        );
+    }
+
+    #[test]
+    fn the_log_stream_is_prefix_container_task_id() {
+        let task_definition = LiveTaskDefinition::from_document(json!({
+            "family": "api", "revision": 3,
+            "containerDefinitions": [{"name": "app", "logConfiguration": {"logDriver": "awslogs",
+                "options": {"awslogs-group": "/ecs/api", "awslogs-stream-prefix": "web"}}}]
+        }));
+        let task = stopped(json!([]), "", "");
+        let source = LogSource::of(&task_definition, "app", &task).unwrap();
+        assert_eq!(source.group, "/ecs/api");
+        assert_eq!(source.stream, "web/app/0123456789abcdef0123456789abcdef");
+        assert!(LogSource::of(&task_definition, "other", &task).is_none());
+    }
+}
