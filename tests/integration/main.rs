@@ -9,6 +9,7 @@ mod fixtures;
 mod harness;
 mod init;
 mod lock;
+mod multi;
 mod plan;
 mod revisions;
 mod rollback;
