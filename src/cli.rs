@@ -41,7 +41,8 @@ pub struct GlobalArgs {
     )]
     pub config: Option<PathBuf>,
 
-    /// Environment name, passed to Jsonnet as std.extVar('env')
+    /// Environment: reads environments/NAME/ (its config) when present, and gives Jsonnet
+    /// std.extVar('env') and the top-level argument env
     #[arg(long, global = true, value_name = "NAME")]
     pub env: Option<String>,
 
@@ -61,7 +62,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "KEY=CODE")]
     pub tla_code: Vec<String>,
 
-    /// Jsonnet library path (repeatable; lib/ and vendor/ next to the config are always searched)
+    /// Jsonnet library path (repeatable; lib/ and vendor/ next to the config and in the working
+    /// directory are always searched)
     #[arg(short = 'J', long, global = true, value_name = "DIR")]
     pub jpath: Vec<PathBuf>,
 

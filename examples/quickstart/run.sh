@@ -4,8 +4,9 @@
 #   bash examples/quickstart/run.sh
 #
 # It installs moto if missing, builds ristretto, starts the emulator on a free loopback port,
-# creates the cluster, then runs ristretto's main job against it: validate the definitions
-# and render them.
+# creates the cluster, then runs ristretto's main job against it: validate and render the
+# definitions, plan the deploy into a reviewed plan file, apply exactly that plan under the
+# deploy lock (waiting for the rollout), show the service, and plan again (no changes).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -52,9 +53,24 @@ PY
 )"
 export SUBNET_ID
 
+# The emulator completes a rollout in a few DescribeServices calls; poll every second.
+export RISTRETTO_POLL_INTERVAL=1s
+
+workdir="$(mktemp -d)"
+trap 'kill "$launcher" 2>/dev/null || true; rm -f "$port_file"; rm -rf "$workdir"' EXIT
 cd "$here"
 echo "==> ristretto validate" >&2
 "$ristretto" validate
 echo "==> ristretto render taskdef servicedef" >&2
 "$ristretto" render taskdef servicedef
+echo "==> ristretto plan -o plan.json --format markdown   (what a pull request shows)" >&2
+"$ristretto" plan -o "$workdir/plan.json" --format markdown
+echo "==> ristretto apply plan.json   (exactly the reviewed plan, under the deploy lock)" >&2
+"$ristretto" apply "$workdir/plan.json"
+echo "==> ristretto status" >&2
+"$ristretto" status
+echo "==> IMAGE_TAG=v2 ristretto deploy   (ecspresso's one-step flow, same lock)" >&2
+IMAGE_TAG=v2 "$ristretto" deploy
+echo "==> ristretto plan --detailed-exitcode   (0: the service matches the definitions)" >&2
+IMAGE_TAG=v2 "$ristretto" plan --detailed-exitcode
 echo "==> done" >&2

@@ -10,7 +10,7 @@ use crate::cli::{ApplyArgs, GlobalArgs, PlanFormat};
 use crate::error::Error;
 use crate::exit_code;
 use crate::output::Output;
-use crate::project::{Project, ProjectOptions};
+use crate::project::ProjectOptions;
 
 use super::shared;
 
@@ -20,12 +20,7 @@ pub fn run(
     arguments: &ApplyArgs,
     output: &Output,
 ) -> Result<u8, Error> {
-    let project = Project::load(options)?;
-    project
-        .config
-        .warnings
-        .iter()
-        .for_each(|warning| output.warn(warning));
+    let project = shared::load_project(options, output)?;
     let settings = shared::aws_settings(global, &project);
     let execution = shared::execution(&arguments.execution, &project, output)?;
     let runtime = shared::runtime()?;
@@ -43,18 +38,9 @@ pub fn run(
                 plan
             }
             None => {
-                let (plan_options, choice) = shared::plan_options(&project, &arguments.flags);
-                let requests =
-                    shared::desired_requests(&project, &region, &global.service, output)?;
-                let ecs = shared::ecs_client(&config);
-                let plan = shared::compute_plan(
-                    &ecs,
-                    &requests,
-                    &plan_options,
-                    choice,
-                    options.environment.clone(),
-                )
-                .await?;
+                let plan =
+                    shared::plan_now(&project, global, &arguments.flags, &config, &region, output)
+                        .await?;
                 output.info(shared::render(&plan, PlanFormat::Text, output).trim_end());
                 if plan.has_changes() && !arguments.auto_approve {
                     confirm()?;

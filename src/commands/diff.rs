@@ -5,7 +5,7 @@ use crate::cli::{DiffArgs, GlobalArgs, PlanFormat};
 use crate::error::Error;
 use crate::exit_code;
 use crate::output::Output;
-use crate::project::{Project, ProjectOptions};
+use crate::project::ProjectOptions;
 
 use super::shared;
 
@@ -15,26 +15,11 @@ pub fn run(
     arguments: &DiffArgs,
     output: &Output,
 ) -> Result<u8, Error> {
-    let project = Project::load(options)?;
-    project
-        .config
-        .warnings
-        .iter()
-        .for_each(|warning| output.warn(warning));
+    let project = shared::load_project(options, output)?;
     let settings = shared::aws_settings(global, &project);
-    let (plan_options, choice) = shared::plan_options(&project, &arguments.flags);
     let plan = shared::runtime()?.block_on(async {
         let (config, region) = shared::sdk_config(&settings).await?;
-        let requests = shared::desired_requests(&project, &region, &global.service, output)?;
-        let ecs = shared::ecs_client(&config);
-        shared::compute_plan(
-            &ecs,
-            &requests,
-            &plan_options,
-            choice,
-            options.environment.clone(),
-        )
-        .await
+        shared::plan_now(&project, global, &arguments.flags, &config, &region, output).await
     })?;
     output
         .data(&shared::render(&plan, PlanFormat::Text, output))

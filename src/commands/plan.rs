@@ -6,7 +6,7 @@ use crate::cli::{GlobalArgs, PlanArgs, PlanFormat};
 use crate::error::Error;
 use crate::exit_code;
 use crate::output::Output;
-use crate::project::{Project, ProjectOptions};
+use crate::project::ProjectOptions;
 
 use super::shared;
 
@@ -16,27 +16,13 @@ pub fn run(
     arguments: &PlanArgs,
     output: &Output,
 ) -> Result<u8, Error> {
-    let project = Project::load(options)?;
-    project
-        .config
-        .warnings
-        .iter()
-        .for_each(|warning| output.warn(warning));
+    let project = shared::load_project(options, output)?;
     let settings = shared::aws_settings(global, &project);
-    let (plan_options, choice) = shared::plan_options(&project, &arguments.flags);
     let runtime = shared::runtime()?;
     let (plan, config) = runtime.block_on(async {
         let (config, region) = shared::sdk_config(&settings).await?;
-        let requests = shared::desired_requests(&project, &region, &global.service, output)?;
-        let ecs = shared::ecs_client(&config);
-        let plan = shared::compute_plan(
-            &ecs,
-            &requests,
-            &plan_options,
-            choice,
-            options.environment.clone(),
-        )
-        .await?;
+        let plan =
+            shared::plan_now(&project, global, &arguments.flags, &config, &region, output).await?;
         Ok::<_, Error>((plan, config))
     })?;
 

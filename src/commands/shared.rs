@@ -16,6 +16,40 @@ use crate::output::plan::{self as plan_output, RenderOptions};
 use crate::plan::{self, FORMAT_VERSION, Plan, PlanOptions, PlanRequest, Target, file};
 use crate::project::Project;
 
+/// Loads the project and prints the config's warnings.
+pub fn load_project(
+    options: &crate::project::ProjectOptions,
+    output: &Output,
+) -> Result<Project, Error> {
+    let project = Project::load(options)?;
+    for warning in &project.config.warnings {
+        output.warn(warning);
+    }
+    Ok(project)
+}
+
+/// Plans the selected services now (`--service`, else all): their checked documents, their
+/// live state, the sealed plan.
+pub async fn plan_now(
+    project: &Project,
+    global: &GlobalArgs,
+    flags: &PlanFlags,
+    config: &SdkConfig,
+    region: &str,
+    output: &Output,
+) -> Result<Plan, Error> {
+    let (options, choice) = plan_options(project, flags);
+    let requests = desired_requests(project, region, &global.service, output)?;
+    compute_plan(
+        &ecs_client(config),
+        &requests,
+        &options,
+        choice,
+        global.env.clone(),
+    )
+    .await
+}
+
 pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -340,6 +374,33 @@ pub fn check_plan_matches(
     Ok(())
 }
 
+/// The project's lock and its store; the default DynamoDB table is created on first use (an
+/// idempotent call), so that an ecspresso config without a lock section deploys under a lock.
+async fn open_lock_store(
+    project: &Project,
+    config: &SdkConfig,
+    output: &Output,
+) -> Result<
+    (
+        crate::config::LockConfig,
+        std::sync::Arc<dyn crate::lock::LockStore>,
+    ),
+    Error,
+> {
+    let (lock, defaulted) = lock_config(project);
+    if defaulted {
+        let client = aws_sdk_dynamodb::Client::new(config);
+        let setup = crate::aws::lock_dynamodb::create_table(&client, DEFAULT_LOCK_TABLE).await?;
+        if setup.created {
+            output.info(&format!(
+                "Created the lock table {DEFAULT_LOCK_TABLE} (no lock section in the config)."
+            ));
+        }
+    }
+    let store = super::lock::open_store(&lock, config)?;
+    Ok((lock, store))
+}
+
 /// Runs `work` under the deploy lock of `target`, released on success, error, lease loss,
 /// SIGINT and SIGTERM alike. The lock is the config's, or the default DynamoDB table, created
 /// on first use. `work` gets the lease, to check before each mutating call.
@@ -361,17 +422,7 @@ where
     use crate::apply::ApplyEvent;
     use crate::lock::{HoldOutcome, LockInfo, Locker, hold_until_signal_or};
 
-    let (lock, defaulted) = lock_config(project);
-    if defaulted {
-        let client = aws_sdk_dynamodb::Client::new(config);
-        let setup = crate::aws::lock_dynamodb::create_table(&client, DEFAULT_LOCK_TABLE).await?;
-        if setup.created {
-            output.info(&format!(
-                "Created the lock table {DEFAULT_LOCK_TABLE} (no lock section in the config)."
-            ));
-        }
-    }
-    let store = super::lock::open_store(&lock, config)?;
+    let (lock, store) = open_lock_store(project, config, output).await?;
     let locker =
         Locker::new(store).with_events(move |event| reporter.report(ApplyEvent::Lock(event)));
     let guard = locker
@@ -411,17 +462,7 @@ pub async fn apply_plan(
     use crate::lock::{HoldOutcome, LockInfo, Locker, hold_all_until_signal_or};
     use futures_util::StreamExt;
 
-    let (lock, defaulted) = lock_config(project);
-    if defaulted {
-        let client = aws_sdk_dynamodb::Client::new(config);
-        let setup = crate::aws::lock_dynamodb::create_table(&client, DEFAULT_LOCK_TABLE).await?;
-        if setup.created {
-            output.info(&format!(
-                "Created the lock table {DEFAULT_LOCK_TABLE} (no lock section in the config)."
-            ));
-        }
-    }
-    let store = super::lock::open_store(&lock, config)?;
+    let (lock, store) = open_lock_store(project, config, output).await?;
     let reporter = execution.reporter.clone();
     let locker =
         Locker::new(store).with_events(move |event| reporter.report(ApplyEvent::Lock(event)));

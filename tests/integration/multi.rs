@@ -51,10 +51,16 @@ fn running_image(project: &Project, service: &str) -> String {
         "--services",
         service,
     ]);
-    let arn = described["services"][0]["taskDefinition"].as_str().unwrap().to_owned();
-    let task = project
-        .account
-        .aws_cli_json(["ecs", "describe-task-definition", "--task-definition", &arn]);
+    let arn = described["services"][0]["taskDefinition"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let task = project.account.aws_cli_json([
+        "ecs",
+        "describe-task-definition",
+        "--task-definition",
+        &arn,
+    ]);
     task["taskDefinition"]["containerDefinitions"][0]["image"]
         .as_str()
         .unwrap()
@@ -86,7 +92,11 @@ async fn twenty_services_plan_into_one_file_and_apply_each_under_its_own_lock() 
             .iter()
             .map(|action| action["action"].as_str().unwrap())
             .collect();
-        assert_eq!(actions, ["register_task_definition", "update_service"], "{section}");
+        assert_eq!(
+            actions,
+            ["register_task_definition", "update_service"],
+            "{section}"
+        );
     }
     assert_eq!(plan["summary"]["register"], 20);
     assert_eq!(plan["summary"]["update"], 20);
@@ -100,7 +110,10 @@ async fn twenty_services_plan_into_one_file_and_apply_each_under_its_own_lock() 
         .collect();
     assert_eq!(acquired.len(), 20, "one lock per service: {acquired:?}");
     for index in 0..20 {
-        assert_eq!(running_image(&project, &format!("svc-{index:02}")), "nginx:2");
+        assert_eq!(
+            running_image(&project, &format!("svc-{index:02}")),
+            "nginx:2"
+        );
     }
     assert_eq!(lock_items(&project), 0);
 }
@@ -140,9 +153,15 @@ async fn two_runners_with_overlapping_services_both_finish_without_a_lost_update
     // (stale, exit 4) only for the shared ones the first changed meanwhile — or finds them
     // already done.
     assert!(codes.contains(&0), "{codes:?} {report:#?}");
-    assert!(codes.iter().all(|code| *code == 0 || *code == 4), "{codes:?} {report:#?}");
+    assert!(
+        codes.iter().all(|code| *code == 0 || *code == 4),
+        "{codes:?} {report:#?}"
+    );
     for index in 0..6 {
-        assert_eq!(running_image(&project, &format!("svc-{index:02}")), "nginx:3");
+        assert_eq!(
+            running_image(&project, &format!("svc-{index:02}")),
+            "nginx:3"
+        );
     }
     assert_eq!(lock_items(&project), 0);
 }
