@@ -11,6 +11,7 @@ mod init;
 mod lock;
 mod multi;
 mod plan;
+mod rendered;
 mod revisions;
 mod rollback;
 mod run;
