@@ -71,6 +71,11 @@ impl Project {
         let renderer = Renderer::new(jsonnet, TemplateFunctions::default());
         let config = config::load(&renderer, &file)?;
         let (functions, natives) = plugin_functions(&config, &options.aws)?;
+        // ssm / secretsmanager_arn in definitions use the project's AWS settings.
+        crate::render::lookups::install(crate::aws::sdk::AwsSettings {
+            region: options.aws.region.clone().or_else(|| config.region.clone()),
+            ..options.aws.clone()
+        });
         Ok(Self {
             config,
             renderer: renderer.with_plugins(functions, natives),

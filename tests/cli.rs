@@ -447,3 +447,54 @@ fn jsonnet_reads_terraform_state_through_native_functions() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bad_terraform_inputs_name_their_file() {
+    let project = Project::new(&[
+        (
+            "ristretto.yml",
+            "region: ap-northeast-1\nservice: api\ntask_definition: td.json\n\
+             service_definition: sv.json\nplugins:\n  - name: tfstate\n    config:\n      path: truncated.tfstate\n",
+        ),
+        ("truncated.tfstate", "{\"version\": 4, \"resources\": ["),
+        (
+            "td.json",
+            r#"{"family": "api", "containerDefinitions": [{"name": "app", "image": "{{ tfstate `output.image` }}"}]}"#,
+        ),
+        ("sv.json", "{}"),
+    ]);
+    let stderr = failure(&project.run(&["render", "taskdef"]));
+    assert!(stderr.contains("truncated.tfstate"), "{stderr}");
+
+    std::fs::write(
+        project.directory.path().join("truncated.tfstate"),
+        "{\"version\": 3, \"serial\": 1}",
+    )
+    .unwrap();
+    let stderr = failure(&project.run(&["render", "taskdef"]));
+    assert!(
+        stderr.contains("truncated.tfstate") && stderr.contains("version 3"),
+        "{stderr}"
+    );
+
+    // An unparsable .tf file is reported before any AWS call.
+    std::fs::create_dir(project.directory.path().join("infra")).unwrap();
+    std::fs::write(
+        project.directory.path().join("infra/ecs.tf"),
+        "resource \"aws_ecs_service\" \"api\" {\n  name = \"api\"\n  lifecycle {\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.directory.path().join("ristretto.yml"),
+        "region: ap-northeast-1\nservice: api\ntask_definition: td.json\n\
+         service_definition: sv.json\nterraform:\n  dir: infra\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.directory.path().join("td.json"),
+        r#"{"family": "api", "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
+    )
+    .unwrap();
+    let stderr = failure(&project.run(&["plan"]));
+    assert!(stderr.contains("ecs.tf"), "{stderr}");
+}

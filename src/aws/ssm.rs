@@ -1,6 +1,8 @@
-//! SSM Parameter Store and Secrets Manager, read-only and without reading values: whether a
-//! parameter or secret a task definition references exists (`verify`). Only this file touches
-//! `aws-sdk-ssm` and `aws-sdk-secretsmanager`; it must not fetch or change secret values.
+//! SSM Parameter Store and Secrets Manager, read-only: whether a parameter or secret a task
+//! definition references exists (`verify`), and the two lookups ecspresso's default plugins
+//! offer to definitions — a parameter's value (`ssm`) and a secret's full ARN
+//! (`secretsmanager_arn`; never its value). Only this file touches `aws-sdk-ssm` and
+//! `aws-sdk-secretsmanager`; it must not change anything.
 
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata as _;
 
@@ -27,6 +29,49 @@ impl Secrets {
             Err(error) if error.code() == Some("ParameterNotFound") => Ok(false),
             Err(error) => Err(sdk_error("GetParameter", error)),
         }
+    }
+
+    /// A parameter's value, decrypted (SecureString), with its type (`String`, `SecureString`,
+    /// `StringList`).
+    pub async fn parameter(&self, name: &str) -> Result<(String, String), AwsError> {
+        let output = self
+            .ssm
+            .get_parameter()
+            .name(name)
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(|error| sdk_error("GetParameter", error))?;
+        let parameter = output.parameter().ok_or_else(|| AwsError::Unexpected {
+            operation: "GetParameter",
+            message: format!("no parameter in the answer for {name}"),
+        })?;
+        Ok((
+            parameter
+                .r#type()
+                .map(|kind| kind.as_str().to_owned())
+                .unwrap_or_default(),
+            parameter.value().unwrap_or_default().to_owned(),
+        ))
+    }
+
+    /// The full ARN of a secret named by name or partial ARN (ECS wants the full one, whose
+    /// random suffix is not known in advance).
+    pub async fn secret_arn(&self, id: &str) -> Result<String, AwsError> {
+        let output = self
+            .secrets_manager
+            .describe_secret()
+            .secret_id(id)
+            .send()
+            .await
+            .map_err(|error| sdk_error("DescribeSecret", error))?;
+        output
+            .arn()
+            .map(str::to_owned)
+            .ok_or_else(|| AwsError::Unexpected {
+                operation: "DescribeSecret",
+                message: format!("no ARN in the answer for {id}"),
+            })
     }
 
     /// By name or ARN (without ECS's `:json-key:stage:version` suffix).

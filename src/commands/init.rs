@@ -33,7 +33,12 @@ pub fn run(global: &GlobalArgs, arguments: &InitArgs, output: &Output) -> Result
             Some("for example: ristretto init --cluster web --service api".to_owned()),
         ));
     }
-    let files = Files::new(global.config.clone(), arguments.jsonnet, service.is_some());
+    let files = Files::new(
+        global.config.clone(),
+        global.env.as_deref(),
+        arguments.jsonnet,
+        service.is_some(),
+    );
     if !arguments.force {
         let existing: Vec<String> = files
             .all()
@@ -100,9 +105,20 @@ pub fn run(global: &GlobalArgs, arguments: &InitArgs, output: &Output) -> Result
     let mut entries = vec![("region", region), ("cluster", arguments.cluster.clone())];
     if let Some(name) = &service {
         entries.push(("service", name.clone()));
-        entries.push(("service_definition", file_name(&files.service_definition)));
+        entries.push((
+            "service_definition",
+            files.reference(&files.service_definition),
+        ));
     }
-    entries.push(("task_definition", file_name(&files.task_definition)));
+    entries.push(("task_definition", files.reference(&files.task_definition)));
+    for directory in files.directories() {
+        std::fs::create_dir_all(&directory).map_err(|error| {
+            Error::usage(
+                format!("cannot create {}: {error}", directory.display()),
+                None,
+            )
+        })?;
+    }
     entries.push(("timeout", "10m".to_owned()));
     write(&files.task_definition, &render(&task_document))?;
     if let Some(document) = &service_document {
@@ -119,9 +135,13 @@ pub fn run(global: &GlobalArgs, arguments: &InitArgs, output: &Output) -> Result
 }
 
 /// Where init writes: the config (`--config`, else ristretto.yml or ristretto.jsonnet) and the
-/// definitions next to it.
+/// definitions next to it. With `--env NAME` it scaffolds the multi-environment layout: the
+/// config in `environments/NAME/`, the definitions (shared by every environment) and a `lib/`
+/// for shared Jsonnet at the project root.
 struct Files {
     config: PathBuf,
+    /// `--env`: the config lives two levels below the definitions.
+    environment: Option<String>,
     syntax: ConfigSyntax,
     service_definition: PathBuf,
     task_definition: PathBuf,
@@ -129,31 +149,67 @@ struct Files {
 }
 
 impl Files {
-    fn new(config: Option<PathBuf>, jsonnet: bool, with_service: bool) -> Self {
-        let config = config.unwrap_or_else(|| {
-            PathBuf::from(if jsonnet {
-                "ristretto.jsonnet"
-            } else {
-                "ristretto.yml"
-            })
+    fn new(
+        config: Option<PathBuf>,
+        environment: Option<&str>,
+        jsonnet: bool,
+        with_service: bool,
+    ) -> Self {
+        let default_name = if jsonnet {
+            "ristretto.jsonnet"
+        } else {
+            "ristretto.yml"
+        };
+        let scaffold = environment.filter(|_| config.is_none());
+        let config = config.unwrap_or_else(|| match scaffold {
+            Some(environment) => Path::new("environments")
+                .join(environment)
+                .join(default_name),
+            None => PathBuf::from(default_name),
         });
         let syntax = match config.extension().and_then(|extension| extension.to_str()) {
             Some("jsonnet") => ConfigSyntax::Jsonnet,
             Some("json") => ConfigSyntax::Json,
             _ => ConfigSyntax::Yaml,
         };
-        let directory = config
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
+        let directory = match scaffold {
+            Some(_) => PathBuf::from("."),
+            None => config
+                .parent()
+                .filter(|parent| !parent.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+        };
         let extension = if jsonnet { "jsonnet" } else { "json" };
         Self {
             service_definition: directory.join(format!("ecs-service-def.{extension}")),
             task_definition: directory.join(format!("ecs-task-def.{extension}")),
             config,
+            environment: scaffold.map(str::to_owned),
             syntax,
             with_service,
+        }
+    }
+
+    /// How the config names a definition file (paths in a config are relative to it).
+    fn reference(&self, definition: &Path) -> String {
+        match &self.environment {
+            Some(_) => format!("../../{}", file_name(definition)),
+            None => file_name(definition),
+        }
+    }
+
+    /// Directories the scaffold needs.
+    fn directories(&self) -> Vec<PathBuf> {
+        match &self.environment {
+            Some(_) => vec![
+                self.config
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+                PathBuf::from("lib"),
+            ],
+            None => Vec::new(),
         }
     }
 

@@ -66,6 +66,9 @@ impl JsonnetEvaluator {
         }
         context.add_native("env", env {});
         context.add_native("must_env", must_env {});
+        context.add_native("ssm", ssm {});
+        context.add_native("ssm_list", ssm_list {});
+        context.add_native("secretsmanager_arn", secretsmanager_arn {});
         for (name, slot) in &options.tfstate_natives {
             context.add_native(name.as_str(), tfstate { slot: *slot });
         }
@@ -174,6 +177,24 @@ fn tfstate(this: &tfstate, address: IStr) -> jrsonnet_evaluator::Result<Val> {
         Ok(value) => Ok(value),
         Err(error) => bail!("tfstate {address}: {error}"),
     }
+}
+
+/// `std.native('ssm')(name)`: a Parameter Store value (cached per run).
+#[builtin]
+fn ssm(name: IStr) -> jrsonnet_evaluator::Result<String> {
+    super::lookups::parameter(name.as_str(), None).or_else(|message| bail!("{message}"))
+}
+
+/// `std.native('ssm_list')(name, index)`: an element of a `StringList` parameter.
+#[builtin]
+fn ssm_list(name: IStr, index: usize) -> jrsonnet_evaluator::Result<String> {
+    super::lookups::parameter(name.as_str(), Some(index)).or_else(|message| bail!("{message}"))
+}
+
+/// `std.native('secretsmanager_arn')(id)`: a secret's full ARN (cached per run).
+#[builtin]
+fn secretsmanager_arn(id: IStr) -> jrsonnet_evaluator::Result<String> {
+    super::lookups::secret_arn(id.as_str()).or_else(|message| bail!("{message}"))
 }
 
 /// `std.native('must_env')(name)`: the variable's value; unset is an error.

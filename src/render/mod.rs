@@ -9,6 +9,7 @@
 //! This module knows file formats, not what the documents mean: no config keys, no ECS fields.
 
 pub mod jsonnet;
+pub mod lookups;
 pub mod plugins;
 pub mod template;
 

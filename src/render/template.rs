@@ -47,6 +47,12 @@ impl Default for TemplateFunctions {
             ("env", env as Func),
             ("must_env", must_env as Func),
             ("json_escape", json_escape as Func),
+            // ecspresso loads its ssm and secretsmanager plugins by default.
+            ("ssm", super::lookups::ssm_template as Func),
+            (
+                "secretsmanager_arn",
+                super::lookups::secretsmanager_arn_template as Func,
+            ),
         ] {
             functions.insert(name.to_owned(), (function, FunctionOrigin::BuiltIn));
         }

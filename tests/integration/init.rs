@@ -282,3 +282,51 @@ async fn init_errors_are_clear() {
         "nothing written"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn init_with_an_environment_scaffolds_the_multi_environment_layout() {
+    let live = Live::new().await;
+    live.ecs(
+        "register-task-definition",
+        &json!({
+            "family": "batch",
+            "networkMode": "bridge",
+            "requiresCompatibilities": ["EC2"],
+            "containerDefinitions": [{"name": "batch", "image": "busybox:1", "memory": 128}]
+        }),
+    );
+    live.ecs(
+        "create-service",
+        &json!({"cluster": "web", "serviceName": "batch", "taskDefinition": "batch",
+                "desiredCount": 1, "launchType": "EC2"}),
+    );
+    let directory = tempfile::tempdir().unwrap();
+    live.ristretto(
+        directory.path(),
+        &[
+            "init",
+            "--cluster",
+            "web",
+            "--service",
+            "batch",
+            "--env",
+            "staging",
+            "--jsonnet",
+        ],
+        0,
+    );
+    let config = read(&directory, "environments/staging/ristretto.jsonnet");
+    assert!(
+        config.contains("task_definition: '../../ecs-task-def.jsonnet',"),
+        "{config}"
+    );
+    assert!(directory.path().join("ecs-task-def.jsonnet").is_file());
+    assert!(directory.path().join("ecs-service-def.jsonnet").is_file());
+    assert!(directory.path().join("lib").is_dir());
+    let (plan, _) = live.ristretto(
+        directory.path(),
+        &["--env", "staging", "plan", "--detailed-exitcode"],
+        0,
+    );
+    assert!(plan.contains("No changes."), "{plan}");
+}

@@ -9,6 +9,7 @@ mod fixtures;
 mod harness;
 mod init;
 mod lock;
+mod lookups;
 mod multi;
 mod plan;
 mod rendered;

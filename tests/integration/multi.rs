@@ -165,3 +165,76 @@ async fn two_runners_with_overlapping_services_both_finish_without_a_lost_update
     }
     assert_eq!(lock_items(&project), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_multi_env_example_plans_and_applies_per_environment() {
+    let account = support::new_account();
+    account.create_cluster("dev").await;
+    let subnet = account.default_network().subnets[0].clone();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/multi-env");
+    let scratch = tempfile::tempdir().unwrap();
+    let plan_file = scratch.path().join("dev.plan.json");
+    let plan_file = plan_file.to_str().unwrap();
+    let ristretto = |arguments: &[&str]| {
+        let output = support::ristretto(&account)
+            .current_dir(&example)
+            .env("SUBNET_ID", &subnet)
+            .env("NO_COLOR", "1")
+            .env_remove("IMAGE_TAG")
+            .args(arguments)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr,
+        )
+    };
+
+    let (code, _, stderr) = ristretto(&["--env", "dev", "lock", "init"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) =
+        ristretto(&["--env", "dev", "plan", "-o", plan_file, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(plan["environment"], "dev");
+    assert_eq!(plan["summary"]["create"], 2, "{stdout}");
+
+    // A plan made for dev is refused for prod, before anything is touched.
+    let (code, _, stderr) = ristretto(&["--env", "prod", "apply", plan_file]);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(
+        stderr.contains("the plan was made for environment dev, not prod"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = ristretto(&["--env", "dev", "apply", plan_file]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = ristretto(&["--env", "dev", "plan", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(
+        running_image_in(&account, "dev", "api"),
+        "public.ecr.aws/nginx/nginx:latest"
+    );
+}
+
+fn running_image_in(account: &support::TestAccount, cluster: &str, service: &str) -> String {
+    let described = account.aws_cli_json([
+        "ecs",
+        "describe-services",
+        "--cluster",
+        cluster,
+        "--services",
+        service,
+    ]);
+    let arn = described["services"][0]["taskDefinition"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let task = account.aws_cli_json(["ecs", "describe-task-definition", "--task-definition", &arn]);
+    task["taskDefinition"]["containerDefinitions"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

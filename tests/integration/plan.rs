@@ -303,3 +303,31 @@ async fn fields_terraform_owns_are_refused_and_the_image_still_deploys() {
     );
     project.expect(&["apply", "--auto-approve"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_plan_goes_to_the_github_step_summary_too() {
+    let account = support::new_account();
+    let project = Project::new(&account).await;
+    let summary = project.file("summary.md");
+    std::fs::write(&summary, "earlier steps\n").unwrap();
+    let output = project
+        .command(&["plan"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        written.starts_with("earlier steps\n"),
+        "appended, not replaced"
+    );
+    assert!(written.contains("### ristretto plan"), "{written}");
+    assert!(
+        written.contains("**Plan: 1 to register, 1 to create.**"),
+        "{written}"
+    );
+}
