@@ -15,10 +15,12 @@ use gtmpl_value::{FuncError, Value as TemplateValue};
 use crate::aws::sdk::AwsSettings;
 use crate::aws::ssm::Secrets;
 
+/// A lookup's answer: (parameter type, value), or the error message.
+type Answer = Result<(String, String), String>;
+
 thread_local! {
     static SETTINGS: RefCell<Option<AwsSettings>> = const { RefCell::new(None) };
-    static CACHE: RefCell<HashMap<String, Result<(String, String), String>>> =
-        RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<String, Answer>> = RefCell::new(HashMap::new());
 }
 
 /// Where lookups go (the project's region, profile and role); clears the cache.
