@@ -26,7 +26,9 @@ pub fn run(
     arguments: &LockArgs,
     output: &Output,
 ) -> Result<u8, Error> {
-    let lock_config = lock_config(config)?;
+    // Without a lock section, the default table (`lock init` creates it).
+    let (lock_config, _) = config.lock_or_default();
+    let lock_config = &lock_config;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -53,19 +55,6 @@ pub(crate) fn aws_settings(config: &Config, aws: &AwsSettings) -> AwsSettings {
         region: aws.region.clone().or_else(|| config.region.clone()),
         ..aws.clone()
     }
-}
-
-pub(crate) fn lock_config(config: &Config) -> Result<&LockConfig, Error> {
-    config.lock.as_ref().ok_or_else(|| {
-        Error::usage(
-            format!("{}: no lock in the config", config.file.display()),
-            Some(
-                "add lock: { dynamodb_table: 'ristretto-locks' } (then run `ristretto lock \
-                 init`) or lock: { s3: 's3://bucket/locks/' }"
-                    .to_owned(),
-            ),
-        )
-    })
 }
 
 /// The store the config names: a DynamoDB table or S3 lockfiles.

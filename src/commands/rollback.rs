@@ -68,6 +68,7 @@ pub fn run(
             normalize: NormalizeOptions {
                 ignore_tags: project.config.ignore_tags.clone(),
             },
+            secret_patterns: project.config.secret_patterns.clone().unwrap_or_default(),
             ..PlanOptions::default()
         };
         let plan = shared::compute_plan(

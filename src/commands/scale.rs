@@ -54,6 +54,7 @@ pub fn run(
             desired_count: Some(arguments.tasks),
             force_new_deployment: false,
             allow_terraform_owned: false,
+            secret_patterns: project.config.secret_patterns.clone().unwrap_or_default(),
         };
         let plan = shared::compute_plan(
             &ecs,

@@ -160,6 +160,7 @@ pub fn plan_options(project: &Project, flags: &PlanFlags) -> (PlanOptions, Revis
         desired_count: flags.tasks,
         force_new_deployment: flags.force_new_deployment,
         allow_terraform_owned: flags.allow_terraform_owned,
+        secret_patterns: project.config.secret_patterns.clone().unwrap_or_default(),
     };
     let choice = match (flags.latest_task_definition, flags.revision) {
         (_, Some(revision)) => RevisionChoice::Revision(revision),
@@ -190,6 +191,7 @@ pub async fn compute_plan(
         ristretto_version: env!("CARGO_PKG_VERSION").to_owned(),
         environment,
         services,
+        secret_patterns: options.secret_patterns.clone(),
         digest: String::new(),
     }))
 }
@@ -201,9 +203,14 @@ pub fn now_rfc3339() -> String {
 }
 
 pub fn render(plan: &Plan, format: PlanFormat, output: &Output) -> String {
+    let defaults = RenderOptions::default();
     let options = RenderOptions {
         color: output.color() && format == PlanFormat::Text && stdout_is_terminal(),
-        ..RenderOptions::default()
+        secret_patterns: if plan.secret_patterns.is_empty() {
+            defaults.secret_patterns
+        } else {
+            plan.secret_patterns.clone()
+        },
     };
     match format {
         PlanFormat::Text => plan_output::human(plan, &options),
@@ -313,26 +320,6 @@ pub fn execution(
     })
 }
 
-/// The lock a project uses: its `lock` section, or by default the DynamoDB table
-/// `ristretto-locks` (created on first use, so that an ecspresso config without a lock section
-/// still deploys under a lock).
-pub fn lock_config(project: &Project) -> (crate::config::LockConfig, bool) {
-    match &project.config.lock {
-        Some(lock) => (lock.clone(), false),
-        None => (
-            crate::config::LockConfig {
-                backend: crate::config::LockBackendConfig::DynamoDb {
-                    table: DEFAULT_LOCK_TABLE.to_owned(),
-                },
-                lease: crate::config::DEFAULT_LOCK_LEASE,
-            },
-            true,
-        ),
-    }
-}
-
-pub const DEFAULT_LOCK_TABLE: &str = "ristretto-locks";
-
 /// Refuses a saved plan made for another environment or for services this project does not
 /// deploy (another cluster, region or service name).
 pub fn check_plan_matches(
@@ -387,13 +374,16 @@ async fn open_lock_store(
     ),
     Error,
 > {
-    let (lock, defaulted) = lock_config(project);
+    let (lock, defaulted) = project.config.lock_or_default();
     if defaulted {
         let client = aws_sdk_dynamodb::Client::new(config);
-        let setup = crate::aws::lock_dynamodb::create_table(&client, DEFAULT_LOCK_TABLE).await?;
+        let setup =
+            crate::aws::lock_dynamodb::create_table(&client, crate::config::DEFAULT_LOCK_TABLE)
+                .await?;
         if setup.created {
             output.info(&format!(
-                "Created the lock table {DEFAULT_LOCK_TABLE} (no lock section in the config)."
+                "Created the lock table {} (no lock section in the config).",
+                crate::config::DEFAULT_LOCK_TABLE
             ));
         }
     }

@@ -28,9 +28,12 @@ pub const DEFAULT_CONFIG_FILES: [&str; 8] = [
 pub const DEFAULT_CLUSTER: &str = "default";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(60);
+/// The lock table used when a config has no `lock` section (created on first use), so that an
+/// ecspresso config deploys under a lock too.
+pub const DEFAULT_LOCK_TABLE: &str = "ristretto-locks";
 
 /// Every top-level key a config may have; anything else is an error.
-const KNOWN_KEYS: [&str; 16] = [
+const KNOWN_KEYS: [&str; 17] = [
     "region",
     "cluster",
     "service",
@@ -47,6 +50,7 @@ const KNOWN_KEYS: [&str; 16] = [
     "services",
     "terraform",
     "ownership",
+    "secret_patterns",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +79,9 @@ pub struct Config {
     pub terraform: Option<TerraformConfig>,
     /// `ownership: { terraform: [...] }`: fields Terraform owns, stated without .tf files.
     pub terraform_owned_fields: Option<Vec<String>>,
+    /// Environment variable names whose values plans mask (default: PASSWORD, SECRET, TOKEN,
+    /// KEY as substrings).
+    pub secret_patterns: Option<Vec<String>>,
     /// ecspresso v2's deprecated `filter_command`; kept so old configs load.
     pub filter_command: Option<String>,
     /// Non-fatal findings (deprecated keys), for the caller to print.
@@ -302,6 +309,7 @@ pub fn from_document(document: Value, file: &Path) -> Result<Config, ConfigError
     };
 
     let terraform = reader.terraform(&resolve)?;
+    let secret_patterns = reader.string_list("secret_patterns")?;
     let terraform_owned_fields = reader.ownership()?;
 
     Ok(Config {
@@ -324,6 +332,7 @@ pub fn from_document(document: Value, file: &Path) -> Result<Config, ConfigError
         lock: reader.lock()?,
         terraform,
         terraform_owned_fields,
+        secret_patterns,
         filter_command,
         warnings,
         directory,
@@ -331,6 +340,23 @@ pub fn from_document(document: Value, file: &Path) -> Result<Config, ConfigError
 }
 
 impl Config {
+    /// The lock to take: the config's `lock`, else the default DynamoDB table. The flag says
+    /// whether it is the default (which ristretto may create by itself).
+    pub fn lock_or_default(&self) -> (LockConfig, bool) {
+        match &self.lock {
+            Some(lock) => (lock.clone(), false),
+            None => (
+                LockConfig {
+                    backend: LockBackendConfig::DynamoDb {
+                        table: DEFAULT_LOCK_TABLE.to_owned(),
+                    },
+                    lease: DEFAULT_LOCK_LEASE,
+                },
+                true,
+            ),
+        }
+    }
+
     /// ecspresso's display name of the deployed app: `service/cluster`.
     pub fn app_name(&self) -> String {
         format!(
@@ -400,6 +426,9 @@ impl Config {
             put("ignore", serde_json::json!({ "tags": self.ignore_tags }));
         }
         put("required_version", self.required_version.clone().into());
+        if let Some(patterns) = &self.secret_patterns {
+            put("secret_patterns", patterns.clone().into());
+        }
         if let Some(codedeploy) = &self.codedeploy {
             let mut entry = Map::new();
             for (key, value) in [
@@ -507,6 +536,22 @@ impl Reader<'_> {
             });
         }
         Ok(services)
+    }
+
+    fn string_list(&self, key: &str) -> Result<Option<Vec<String>>, ConfigError> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| {
+                    item.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| self.invalid(key, "a list of strings", &kind_of(item)))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(self.invalid(key, "a list of strings", &kind_of(other))),
+        }
     }
 
     fn terraform(

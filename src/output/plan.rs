@@ -1138,6 +1138,7 @@ mod tests {
             ristretto_version: "0.1.0".into(),
             environment: Some("prod".into()),
             services,
+            secret_patterns: Vec::new(),
             digest: String::new(),
         })
     }

@@ -210,6 +210,7 @@ mod tests {
                 actions: vec![],
                 notes: vec![],
             }],
+            secret_patterns: Vec::new(),
             digest: String::new(),
         })
     }

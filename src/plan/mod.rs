@@ -41,6 +41,11 @@ pub struct Plan {
     pub environment: Option<String>,
     /// One section per service, in the order they are applied.
     pub services: Vec<ServicePlan>,
+    /// Environment variable name patterns whose values every rendering masks (the config's
+    /// `secret_patterns`); empty: the defaults. Kept in the plan so that `show` masks exactly
+    /// what `plan` did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_patterns: Vec<String>,
     /// SHA-256 of the canonical JSON of every other field (`file::digest`).
     pub digest: String,
 }

@@ -24,6 +24,8 @@ pub struct PlanOptions {
     /// `--allow-terraform-owned`: plan even when the definitions differ from fields Terraform
     /// owns (those fields are still never sent).
     pub allow_terraform_owned: bool,
+    /// The config's `secret_patterns` (empty: the defaults), recorded in the plan.
+    pub secret_patterns: Vec<String>,
 }
 
 /// The desired side of one service.

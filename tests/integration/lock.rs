@@ -457,9 +457,10 @@ async fn lock_commands_on_s3() {
     drop(guard);
 }
 
-/// Without a lock section, the lock commands say what to add.
+/// Without a lock section, the lock commands use the default table, the one apply and deploy
+/// use (and create on first use): `lock init` creates it.
 #[test]
-fn lock_commands_need_a_lock_section() {
+fn without_a_lock_section_the_default_table_is_used() {
     let account = new_account();
     let directory = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -467,10 +468,17 @@ fn lock_commands_need_a_lock_section() {
         "region: ap-northeast-1\ncluster: web\nservice: api\n",
     )
     .unwrap();
+    let (code, _, stderr) = run(&account, &directory, &["lock", "init"]);
+    assert_eq!(code, 0, "{stderr}");
+    let table = account.aws_cli_json([
+        "dynamodb",
+        "describe-table",
+        "--table-name",
+        "ristretto-locks",
+    ]);
+    assert_eq!(table["Table"]["KeySchema"][0]["AttributeName"], "LockID");
     let (code, _, stderr) = run(&account, &directory, &["lock", "status"]);
-    assert_eq!(code, 1);
-    assert!(stderr.contains("no lock in the config"), "{stderr}");
-    assert!(stderr.contains("dynamodb_table"), "{stderr}");
+    assert_eq!(code, 0, "{stderr}");
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {

@@ -331,3 +331,27 @@ async fn the_plan_goes_to_the_github_step_summary_too() {
         "{written}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configured_secret_patterns_mask_values_in_every_rendering() {
+    let account = support::new_account();
+    let project = Project::new(&account).await;
+    project.write_config("secret_patterns: ['DSN']\n");
+    let mut task: Value =
+        serde_json::from_str(&std::fs::read_to_string(project.file("ecs-task-def.json")).unwrap())
+            .unwrap();
+    task["containerDefinitions"][0]["environment"] = json!([
+        {"name": "DATABASE_DSN", "value": "postgres://user:p4ss@db/app"},
+        {"name": "API_TOKEN", "value": "t0ken-value"}
+    ]);
+    project.write_json("ecs-task-def.json", &task);
+    for format in ["text", "json", "markdown"] {
+        let (stdout, _) = project.expect(&["plan", "-o", "plan.json", "--format", format], 0);
+        assert!(!stdout.contains("p4ss"), "{format}: {stdout}");
+        assert!(stdout.contains("(sensitive)"), "{format}: {stdout}");
+        // The configured patterns replace the defaults: API_TOKEN is shown.
+        assert!(stdout.contains("t0ken-value"), "{format}: {stdout}");
+        let (shown, _) = project.expect(&["show", "plan.json", "--format", format], 0);
+        assert!(!shown.contains("p4ss"), "show {format}: {shown}");
+    }
+}
