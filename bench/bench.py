@@ -132,7 +132,7 @@ def peak_rss_kib(command, **kwargs) -> int:
         ["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True, **kwargs
     )
     if result.returncode != 0:
-        raise SystemExit(f"{command}: {result.stderr[-2000:]}")
+        raise RuntimeError(f"{command}: {result.stderr[-2000:]}")
     return int(result.stderr.strip().splitlines()[-1])
 
 
@@ -314,47 +314,51 @@ def write_project(directory: Path, cluster: str, service: str, subnet: str, imag
 
 
 def deploy_benchmark(ristretto: Path, python: Path, emulator: Emulator, quick: bool) -> list:
+    """Rows of (tool, how, wall seconds, peak RSS KiB, API calls). ecs-deploy decides that a
+    deployment is done from the service's tasks (ListTasks/DescribeTasks), which the emulator
+    does not create for services, so it can never see one finish there: it is measured
+    fire-and-forget (`--timeout -1`) next to ristretto's `--no-wait`; ristretto's full deploy
+    with the rollout wait is measured too."""
     rounds = 1 if quick else 3
     ecs_deploy = VENV / "bin" / "ecs"
-    results = {"ristretto deploy": [], "ecs-deploy (fabfuel)": []}
+    cases = {
+        ("ristretto deploy --no-wait", "register + update"): [],
+        ("ecs deploy --timeout -1 (fabfuel)", "register + update"): [],
+        ("ristretto deploy", "… + wait for the rollout"): [],
+    }
     for round_number in range(rounds):
         tag = f"nginx:{round_number + 2}"
-        # ristretto: its own account, so its request count is its own.
-        env = emulator.account()
-        subnet = create_service(env, "bench", "app")
-        with tempfile.TemporaryDirectory() as scratch:
-            project = Path(scratch)
-            write_project(project, "bench", "app", subnet, "nginx:1")
-            run([str(ristretto), "lock", "init"], cwd=project, env=env)
-            write_project(project, "bench", "app", subnet, tag)
-            before = len(emulator.requests(env["AWS_ACCESS_KEY_ID"]))
-            started = time.perf_counter()
-            rss = peak_rss_kib([str(ristretto), "deploy", "--poll-interval", "1s"], cwd=project, env=env)
-            elapsed = time.perf_counter() - started
-            calls = len(emulator.requests(env["AWS_ACCESS_KEY_ID"])) - before
-        results["ristretto deploy"].append((elapsed, rss, calls))
-
-        env = emulator.account()
-        create_service(env, "bench", "app")
-        before = len(emulator.requests(env["AWS_ACCESS_KEY_ID"]))
-        started = time.perf_counter()
-        rss = peak_rss_kib(
-            [str(ecs_deploy), "deploy", "bench", "app", "--image", "app", tag,
-             "--timeout", "300", "--sleep-time", "1"],
-            env=env,
-        )
-        elapsed = time.perf_counter() - started
-        calls = len(emulator.requests(env["AWS_ACCESS_KEY_ID"])) - before
-        results["ecs-deploy (fabfuel)"].append((elapsed, rss, calls))
-    rows = []
-    for tool, samples in results.items():
-        rows.append((
+        for (tool, how) in cases:
+            env = emulator.account()
+            subnet = create_service(env, "bench", "app")
+            with tempfile.TemporaryDirectory() as scratch:
+                project = Path(scratch)
+                write_project(project, "bench", "app", subnet, tag)
+                if tool.startswith("ristretto"):
+                    run([str(ristretto), "lock", "init"], cwd=project, env=env)
+                    command = [str(ristretto), "deploy", "--poll-interval", "1s"]
+                    if "--no-wait" in tool:
+                        command.append("--no-wait")
+                else:
+                    command = [str(ecs_deploy), "deploy", "bench", "app", "--image", "app", tag,
+                               "--timeout", "-1"]
+                account = env["AWS_ACCESS_KEY_ID"]
+                before = len(emulator.requests(account))
+                started = time.perf_counter()
+                rss = peak_rss_kib(command, cwd=project, env=env)
+                elapsed = time.perf_counter() - started
+                calls = len(emulator.requests(account)) - before
+            cases[(tool, how)].append((elapsed, rss, calls))
+    return [
+        (
             tool,
+            how,
             statistics.median(sample[0] for sample in samples),
             statistics.median(sample[1] for sample in samples),
             statistics.median(sample[2] for sample in samples),
-        ))
-    return rows
+        )
+        for (tool, how), samples in cases.items()
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -552,24 +556,29 @@ def main():
             ]
         if "deploy" in parts:
             rows = deploy_benchmark(ristretto, python, emulator, arguments.quick)
-            (mine, mine_rss, mine_calls), (theirs, theirs_rss, theirs_calls) = [row[1:] for row in rows]
+            mine, theirs, full = rows
             lines += [
-                "## 2. Deploy of a new image tag (emulator, end to end including the rollout wait)",
+                "## 2. Deploy of a new image tag (emulator)",
                 "",
-                "Identical services (2 tasks, circuit breaker on; the emulator completes a rollout "
-                "in 3 DescribeServices calls). Both tools poll every second (`--poll-interval 1s`, "
-                "`--sleep-time 1`, ecs-deploy's default). API calls are counted from the emulator's request log; "
-                "ristretto's include its lock (DynamoDB).",
+                "Identical services (2 tasks, circuit breaker on). API calls are counted from the "
+                "emulator's request log; ristretto's include its lock (DynamoDB). ecs-deploy decides "
+                "that a deployment has finished by listing the service's tasks, which the emulator "
+                "does not create for services, so it cannot finish a waiting deploy there: both tools "
+                "are compared without the wait, and ristretto's whole deploy with the wait (the "
+                "emulator completes a rollout in 3 DescribeServices calls, polled every second) is "
+                "shown below them.",
                 "",
-                "| tool | wall time | peak RSS | AWS API calls |",
-                "| --- | --- | --- | --- |",
+                "| tool | what | wall time | peak RSS | AWS API calls |",
+                "| --- | --- | --- | --- | --- |",
             ]
-            for name, elapsed, rss, calls in rows:
-                lines.append(f"| {name} | {ms(elapsed)} | {rss / 1024:.1f} MiB | {calls} |")
+            for tool, how, elapsed, rss, calls in rows:
+                lines.append(f"| {tool} | {how} | {ms(elapsed)} | {rss / 1024:.1f} MiB | {calls} |")
             lines += [
                 "",
-                f"Wall time: ristretto {ratio(mine, theirs)} less (target ≥5×: {mark(theirs / mine >= 5)}); "
-                f"API calls: {mine_calls} vs {theirs_calls} (target fewer: {mark(mine_calls < theirs_calls)}).",
+                f"Without the wait: ristretto {ratio(mine[2], theirs[2])} less wall time "
+                f"(target ≥5×: {mark(theirs[2] / mine[2] >= 5)}), {mine[4]} vs {theirs[4]} API calls "
+                f"(target fewer: {mark(mine[4] < theirs[4])}). The end-to-end target including the "
+                "wait cannot be measured against ecs-deploy on the emulator (see above).",
                 "",
             ]
         if "plan" in parts:
