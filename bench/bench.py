@@ -642,7 +642,11 @@ def main():
     report = "\n".join(lines)
     print(report)
     if arguments.write:
-        (ROOT / "BENCHMARKS.md").write_text(report + "\n")
+        # The analysis of the misses is written by people (bench/analysis.md) and kept with
+        # the generated tables.
+        analysis = ROOT / "bench" / "analysis.md"
+        extra = "\n" + analysis.read_text() if analysis.exists() else ""
+        (ROOT / "BENCHMARKS.md").write_text(report + "\n" + extra)
 
 
 if __name__ == "__main__":
