@@ -52,6 +52,11 @@ pub struct DynamoDbLockStore {
 }
 
 impl DynamoDbLockStore {
+    /// The store of `table`, with a client made from the shared SDK configuration.
+    pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self::new(Client::new(config), table)
+    }
+
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
@@ -382,7 +387,11 @@ pub enum TtlSetup {
 /// Creates the lock table (`lock init`): PAY_PER_REQUEST, hash key `LockID` (S), TTL on
 /// `ExpiresAt` as garbage collection of abandoned items. Idempotent: an existing table with the
 /// right key is fine; one with another key is an error, since every lock write would fail.
-pub async fn create_table(client: &Client, table: &str) -> Result<TableSetup, LockError> {
+pub async fn create_table(
+    config: &aws_config::SdkConfig,
+    table: &str,
+) -> Result<TableSetup, LockError> {
+    let client = &Client::new(config);
     let created = match client
         .create_table()
         .table_name(table)

@@ -4,15 +4,13 @@
 //! now, show the plan, and ask for confirmation on a terminal (`--auto-approve` skips it; with
 //! no terminal and no `--auto-approve` it fails instead of hanging).
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use crate::cli::{ApplyArgs, GlobalArgs, PlanFormat};
 use crate::error::Error;
 use crate::exit_code;
 use crate::output::Output;
 use crate::project::ProjectOptions;
 
-use super::shared;
+use super::{selected, shared};
 
 pub fn run(
     options: &ProjectOptions,
@@ -43,7 +41,13 @@ pub fn run(
                         .await?;
                 output.info(shared::render(&plan, PlanFormat::Text, output).trim_end());
                 if plan.has_changes() && !arguments.auto_approve {
-                    confirm()?;
+                    // Only "yes" goes ahead, as in Terraform.
+                    selected::confirm(
+                        "Apply this plan?",
+                        "yes",
+                        "review a saved plan (ristretto plan -o plan.json) and apply it, or pass --auto-approve",
+                        output,
+                    )?;
                 }
                 plan
             }
@@ -56,26 +60,4 @@ pub fn run(
         output.info(&format!("Applied plan {}.", plan.plan_id));
         Ok(exit_code::SUCCESS)
     })
-}
-
-/// Asks on the terminal; only "yes" goes ahead, as in Terraform.
-fn confirm() -> Result<(), Error> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::usage(
-            "apply without a plan file needs confirmation, and stdin is not a terminal",
-            Some("review a saved plan (ristretto plan -o plan.json) and apply it, or pass --auto-approve".to_owned()),
-        ));
-    }
-    eprint!("Apply this plan? Only 'yes' will be accepted: ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|error| Error::usage(format!("cannot read the answer: {error}"), None))?;
-    if answer.trim() == "yes" {
-        Ok(())
-    } else {
-        Err(Error::usage("apply cancelled", None))
-    }
 }

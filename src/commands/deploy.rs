@@ -2,9 +2,8 @@
 //! under the deploy lock (`--dry-run` prints the plan and changes nothing). Same executor, same
 //! lock and same refusals as `apply`.
 
-use crate::cli::{DeployArgs, GlobalArgs, PlanFormat};
+use crate::cli::{DeployArgs, GlobalArgs};
 use crate::error::Error;
-use crate::exit_code;
 use crate::output::Output;
 use crate::project::ProjectOptions;
 
@@ -23,17 +22,10 @@ pub fn run(
         let (config, region) = shared::sdk_config(&settings).await?;
         let plan =
             shared::plan_now(&project, global, &arguments.flags, &config, &region, output).await?;
-        if arguments.dry_run {
-            output
-                .data(&shared::render(&plan, PlanFormat::Text, output))
-                .map_err(Error::Stdout)?;
-            return Ok(exit_code::SUCCESS);
-        }
-        output.info(shared::render(&plan, PlanFormat::Text, output).trim_end());
-        if !plan.has_changes() {
-            return Ok(exit_code::SUCCESS);
-        }
-        shared::apply_plan(&plan, &project, &config, &execution, "deploy", output).await?;
-        Ok(exit_code::SUCCESS)
+        let dry_run = arguments.dry_run;
+        shared::show_and_apply(
+            &plan, dry_run, &project, &config, &execution, "deploy", output,
+        )
+        .await
     })
 }

@@ -60,10 +60,9 @@ pub(crate) fn aws_settings(config: &Config, aws: &AwsSettings) -> AwsSettings {
 /// The store the config names: a DynamoDB table or S3 lockfiles.
 pub(crate) fn open_store(lock: &LockConfig, sdk: &SdkConfig) -> Result<Arc<dyn LockStore>, Error> {
     Ok(match &lock.backend {
-        LockBackendConfig::DynamoDb { table } => Arc::new(DynamoDbLockStore::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            table.clone(),
-        )),
+        LockBackendConfig::DynamoDb { table } => {
+            Arc::new(DynamoDbLockStore::from_config(sdk, table.clone()))
+        }
         LockBackendConfig::S3 { url } => {
             let location = S3Location::parse(url).map_err(|message| Error::usage(message, None))?;
             Arc::new(S3LockStore::new(lock_s3::client(sdk), location))
@@ -91,8 +90,7 @@ pub(crate) fn lock_id_for(config: &Config, sdk: &SdkConfig) -> Result<String, Er
 async fn init(lock: &LockConfig, sdk: &SdkConfig, output: &Output) -> Result<u8, Error> {
     match &lock.backend {
         LockBackendConfig::DynamoDb { table } => {
-            let client = aws_sdk_dynamodb::Client::new(sdk);
-            let setup = lock_dynamodb::create_table(&client, table).await?;
+            let setup = lock_dynamodb::create_table(sdk, table).await?;
             output.info(&if setup.created {
                 format!("created DynamoDB table {table} (on-demand, hash key LockID)")
             } else {

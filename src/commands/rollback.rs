@@ -6,13 +6,12 @@
 //! is done (not with `--no-wait`: it may still be needed).
 
 use crate::aws::ecs::{EcsApi, task_definition_revision};
-use crate::cli::{GlobalArgs, PlanFormat, RollbackArgs};
+use crate::cli::{GlobalArgs, RollbackArgs};
 use crate::error::Error;
 use crate::exit_code;
 use crate::live::RevisionChoice;
-use crate::normalize::NormalizeOptions;
 use crate::output::Output;
-use crate::plan::{PlanOptions, PlanRequest};
+use crate::plan::PlanRequest;
 use crate::project::ProjectOptions;
 
 use super::{selected, shared};
@@ -31,16 +30,7 @@ pub fn run(
         let target = selected::target(&project, &region)?;
         let ecs = shared::ecs_client(&config);
         let service = selected::live_service(&ecs, &target).await?;
-        let running = selected::running_task_definition(&service);
-        let current = ecs
-            .describe_task_definition(&running)
-            .await?
-            .ok_or_else(|| {
-                Error::usage(
-                    format!("the service runs {running}, which cannot be described"),
-                    None,
-                )
-            })?;
+        let current = selected::current_task_definition(&ecs, &service).await?;
         let active = ecs.list_task_definitions(&current.family, "ACTIVE").await?;
         let previous = previous_revision(&active, current.revision).ok_or_else(|| {
             Error::usage(
@@ -64,13 +54,7 @@ pub fn run(
             // The desired service is the live one: no service field changes to own.
             ownership: None,
         };
-        let plan_options = PlanOptions {
-            normalize: NormalizeOptions {
-                ignore_tags: project.config.ignore_tags.clone(),
-            },
-            secret_patterns: project.config.secret_patterns.clone().unwrap_or_default(),
-            ..PlanOptions::default()
-        };
+        let plan_options = shared::project_plan_options(&project);
         let plan = shared::compute_plan(
             &ecs,
             std::slice::from_ref(&request),
@@ -79,21 +63,20 @@ pub fn run(
             options.environment.clone(),
         )
         .await?;
-        if arguments.dry_run {
-            output
-                .data(&shared::render(&plan, PlanFormat::Text, output))
-                .map_err(Error::Stdout)?;
-            return Ok(exit_code::SUCCESS);
+        if !arguments.dry_run {
+            output.info(&format!(
+                "Rolling back {} from {} to {}:{previous}.",
+                request.target,
+                current.short_name(),
+                current.family
+            ));
         }
-        output.info(&format!(
-            "Rolling back {} from {} to {}:{previous}.",
-            request.target,
-            current.short_name(),
-            current.family
-        ));
-        output.info(shared::render(&plan, PlanFormat::Text, output).trim_end());
-        shared::apply_plan(&plan, &project, &config, &execution, "rollback", output).await?;
-        if arguments.deregister_task_definition {
+        let dry_run = arguments.dry_run;
+        shared::show_and_apply(
+            &plan, dry_run, &project, &config, &execution, "rollback", output,
+        )
+        .await?;
+        if arguments.deregister_task_definition && !dry_run {
             ecs.deregister_task_definition(&current.arn).await?;
             output.info(&format!("Deregistered {}.", current.short_name()));
         }

@@ -3,12 +3,9 @@
 //! The plan keeps the live service as the desired one, so no drift between the definition
 //! files and the service is carried along. `--dry-run` prints the plan.
 
-use crate::aws::ecs::EcsApi;
-use crate::cli::{GlobalArgs, PlanFormat, ScaleArgs};
+use crate::cli::{GlobalArgs, ScaleArgs};
 use crate::error::Error;
-use crate::exit_code;
 use crate::live::RevisionChoice;
-use crate::normalize::NormalizeOptions;
 use crate::output::Output;
 use crate::plan::{PlanOptions, PlanRequest};
 use crate::project::ProjectOptions;
@@ -29,16 +26,7 @@ pub fn run(
         let target = selected::target(&project, &region)?;
         let ecs = shared::ecs_client(&config);
         let service = selected::live_service(&ecs, &target).await?;
-        let running = selected::running_task_definition(&service);
-        let task_definition = ecs
-            .describe_task_definition(&running)
-            .await?
-            .ok_or_else(|| {
-                Error::usage(
-                    format!("the service runs {running}, which cannot be described"),
-                    None,
-                )
-            })?;
+        let task_definition = selected::current_task_definition(&ecs, &service).await?;
         let request = PlanRequest {
             target,
             task_definition: task_definition.document,
@@ -47,14 +35,9 @@ pub fn run(
             ownership: None,
         };
         let plan_options = PlanOptions {
-            normalize: NormalizeOptions {
-                ignore_tags: project.config.ignore_tags.clone(),
-            },
             skip_task_definition: true,
             desired_count: Some(arguments.tasks),
-            force_new_deployment: false,
-            allow_terraform_owned: false,
-            secret_patterns: project.config.secret_patterns.clone().unwrap_or_default(),
+            ..shared::project_plan_options(&project)
         };
         let plan = shared::compute_plan(
             &ecs,
@@ -64,17 +47,10 @@ pub fn run(
             options.environment.clone(),
         )
         .await?;
-        if arguments.dry_run {
-            output
-                .data(&shared::render(&plan, PlanFormat::Text, output))
-                .map_err(Error::Stdout)?;
-            return Ok(exit_code::SUCCESS);
-        }
-        output.info(shared::render(&plan, PlanFormat::Text, output).trim_end());
-        if !plan.has_changes() {
-            return Ok(exit_code::SUCCESS);
-        }
-        shared::apply_plan(&plan, &project, &config, &execution, "scale", output).await?;
-        Ok(exit_code::SUCCESS)
+        let dry_run = arguments.dry_run;
+        shared::show_and_apply(
+            &plan, dry_run, &project, &config, &execution, "scale", output,
+        )
+        .await
     })
 }

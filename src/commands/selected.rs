@@ -68,6 +68,22 @@ pub fn running_task_definition(service: &LiveService) -> String {
         .unwrap_or_else(|| service.task_definition.clone())
 }
 
+/// The task definition the service runs, described (with tags).
+pub async fn current_task_definition(
+    ecs: &impl EcsApi,
+    service: &LiveService,
+) -> Result<crate::aws::ecs::LiveTaskDefinition, Error> {
+    let running = running_task_definition(service);
+    ecs.describe_task_definition(&running)
+        .await?
+        .ok_or_else(|| {
+            Error::usage(
+                format!("the service runs {running}, which cannot be described"),
+                None,
+            )
+        })
+}
+
 /// Asks on the terminal and accepts only `expected` as the answer. Without a terminal it fails
 /// instead of hanging, and `hint` says how to go on without the question (`--force`).
 pub fn confirm(question: &str, expected: &str, hint: &str, output: &Output) -> Result<(), Error> {

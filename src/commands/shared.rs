@@ -1,6 +1,8 @@
 //! What the commands that talk to AWS do the same way: the async runtime, the AWS settings,
-//! loading the desired documents, computing a sealed plan, rendering it, and moving plan files
-//! to and from disk or S3. Orchestration only: decisions are in `plan`, I/O details in `aws`.
+//! loading the desired documents, computing a sealed plan, rendering it, moving plan files to
+//! and from disk or S3, and applying a plan under the deploy lock (`show_and_apply`,
+//! `apply_plan`, `under_service_lock`). Orchestration only: decisions are in `plan` and
+//! `apply`, lease semantics in `lock`, I/O details in `aws`.
 
 use aws_config::SdkConfig;
 
@@ -151,16 +153,25 @@ pub fn desired_requests(
     Ok(requests)
 }
 
-pub fn plan_options(project: &Project, flags: &PlanFlags) -> (PlanOptions, RevisionChoice) {
-    let options = PlanOptions {
+/// What the config says about every plan: how documents are compared and which values are
+/// masked. Commands add their flags on top.
+pub fn project_plan_options(project: &Project) -> PlanOptions {
+    PlanOptions {
         normalize: NormalizeOptions {
             ignore_tags: project.config.ignore_tags.clone(),
         },
+        secret_patterns: project.config.secret_patterns.clone().unwrap_or_default(),
+        ..PlanOptions::default()
+    }
+}
+
+pub fn plan_options(project: &Project, flags: &PlanFlags) -> (PlanOptions, RevisionChoice) {
+    let options = PlanOptions {
         skip_task_definition: flags.skip_task_definition,
         desired_count: flags.tasks,
         force_new_deployment: flags.force_new_deployment,
         allow_terraform_owned: flags.allow_terraform_owned,
-        secret_patterns: project.config.secret_patterns.clone().unwrap_or_default(),
+        ..project_plan_options(project)
     };
     let choice = match (flags.latest_task_definition, flags.revision) {
         (_, Some(revision)) => RevisionChoice::Revision(revision),
@@ -197,9 +208,32 @@ pub async fn compute_plan(
 }
 
 pub fn now_rfc3339() -> String {
-    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
+    use crate::lock::WallClock;
+    crate::lock::format_rfc3339(crate::lock::SystemClock.now_epoch_seconds())
+}
+
+/// How every one-step command ends: `--dry-run` prints the plan on stdout and changes nothing;
+/// otherwise the plan is shown on stderr and, when it changes anything, applied under the lock.
+pub async fn show_and_apply(
+    plan: &Plan,
+    dry_run: bool,
+    project: &Project,
+    config: &SdkConfig,
+    execution: &Execution,
+    operation: &str,
+    output: &Output,
+) -> Result<u8, Error> {
+    if dry_run {
+        output
+            .data(&render(plan, PlanFormat::Text, output))
+            .map_err(Error::Stdout)?;
+        return Ok(crate::exit_code::SUCCESS);
+    }
+    output.info(render(plan, PlanFormat::Text, output).trim_end());
+    if plan.has_changes() {
+        apply_plan(plan, project, config, execution, operation, output).await?;
+    }
+    Ok(crate::exit_code::SUCCESS)
 }
 
 pub fn render(plan: &Plan, format: PlanFormat, output: &Output) -> String {
@@ -376,9 +410,8 @@ async fn open_lock_store(
 > {
     let (lock, defaulted) = project.config.lock_or_default();
     if defaulted {
-        let client = aws_sdk_dynamodb::Client::new(config);
         let setup =
-            crate::aws::lock_dynamodb::create_table(&client, crate::config::DEFAULT_LOCK_TABLE)
+            crate::aws::lock_dynamodb::create_table(config, crate::config::DEFAULT_LOCK_TABLE)
                 .await?;
         if setup.created {
             output.info(&format!(

@@ -18,13 +18,13 @@ use crate::support::{self, TestAccount, new_account};
 const LEASE: Duration = Duration::from_secs(2);
 
 async fn dynamodb_store(account: &TestAccount) -> (Arc<dyn LockStore>, String) {
-    let client = aws_sdk_dynamodb::Client::new(&account.sdk_config().await);
+    let config = account.sdk_config().await;
     let table = account.unique_name("locks");
-    lock_dynamodb::create_table(&client, &table)
+    lock_dynamodb::create_table(&config, &table)
         .await
         .unwrap_or_else(|error| panic!("create_table {table}: {error}"));
     (
-        Arc::new(DynamoDbLockStore::new(client, table.clone())),
+        Arc::new(DynamoDbLockStore::from_config(&config, table.clone())),
         table,
     )
 }
@@ -117,12 +117,12 @@ fn info(plan_id: &str) -> LockInfo {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_table_makes_an_on_demand_table_with_ttl_and_is_idempotent() {
     let account = new_account();
-    let client = aws_sdk_dynamodb::Client::new(&account.sdk_config().await);
+    let config = account.sdk_config().await;
     let table = account.unique_name("locks");
-    let first = lock_dynamodb::create_table(&client, &table).await.unwrap();
+    let first = lock_dynamodb::create_table(&config, &table).await.unwrap();
     assert!(first.created);
     assert_eq!(first.ttl, TtlSetup::Enabled);
-    let second = lock_dynamodb::create_table(&client, &table).await.unwrap();
+    let second = lock_dynamodb::create_table(&config, &table).await.unwrap();
     assert!(!second.created);
     assert_eq!(second.ttl, TtlSetup::AlreadyEnabled);
 
@@ -151,7 +151,7 @@ async fn create_table_makes_an_on_demand_table_with_ttl_and_is_idempotent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_table_refuses_a_table_with_another_key() {
     let account = new_account();
-    let client = aws_sdk_dynamodb::Client::new(&account.sdk_config().await);
+    let config = account.sdk_config().await;
     let table = account.unique_name("tf-locks");
     account.aws_cli_json([
         "dynamodb",
@@ -165,7 +165,7 @@ async fn create_table_refuses_a_table_with_another_key() {
         "--billing-mode",
         "PAY_PER_REQUEST",
     ]);
-    let error = lock_dynamodb::create_table(&client, &table)
+    let error = lock_dynamodb::create_table(&config, &table)
         .await
         .unwrap_err();
     assert!(

@@ -19,11 +19,11 @@ fn running_revision(project: &Project) -> String {
 
 /// Holds the service's deploy lock in the default table, as another runner would.
 async fn hold_lock(account: &TestAccount) -> LockGuard {
-    let client = aws_sdk_dynamodb::Client::new(&account.sdk_config().await);
-    lock_dynamodb::create_table(&client, "ristretto-locks")
+    let config = account.sdk_config().await;
+    lock_dynamodb::create_table(&config, "ristretto-locks")
         .await
         .unwrap();
-    let store = Arc::new(DynamoDbLockStore::new(client, "ristretto-locks"));
+    let store = Arc::new(DynamoDbLockStore::from_config(&config, "ristretto-locks"));
     Locker::new(store)
         .acquire(
             &ristretto::lock::lock_id(support::REGION, "web", "api"),
