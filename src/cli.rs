@@ -100,6 +100,60 @@ pub struct GlobalArgs {
     pub service: Vec<String>,
 }
 
+impl GlobalArgs {
+    /// Repeatable global options given both before and after the command (`--envfile a
+    /// status --envfile b`) must all count, in order, as in ecspresso; clap keeps only the
+    /// occurrences after the command. Re-reads them from the arguments as typed.
+    pub fn collect_repeated(&mut self, arguments: &[std::ffi::OsString]) {
+        let texts: Vec<String> = arguments
+            .iter()
+            .skip(1)
+            .map(|argument| argument.to_string_lossy().into_owned())
+            .take_while(|argument| argument != "--")
+            .collect();
+        self.envfile = occurrences(&texts, "--envfile", None)
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        self.ext_str = occurrences(&texts, "--ext-str", None);
+        self.ext_code = occurrences(&texts, "--ext-code", None);
+        self.tla_str = occurrences(&texts, "--tla-str", None);
+        self.tla_code = occurrences(&texts, "--tla-code", None);
+        self.jpath = occurrences(&texts, "--jpath", Some("-J"))
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        self.service = occurrences(&texts, "--service", None);
+    }
+}
+
+/// Every value of an option, in order: `--name value`, `--name=value`, `-J value`, `-Jvalue`.
+fn occurrences(arguments: &[String], long: &str, short: Option<&str>) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut index = 0;
+    while index < arguments.len() {
+        let argument = &arguments[index];
+        let inline = argument
+            .strip_prefix(long)
+            .and_then(|rest| rest.strip_prefix('='))
+            .or_else(|| {
+                short
+                    .and_then(|short| argument.strip_prefix(short))
+                    .filter(|rest| !rest.is_empty())
+            });
+        if let Some(value) = inline {
+            values.push(value.to_owned());
+        } else if (argument == long || short == Some(argument.as_str()))
+            && let Some(value) = arguments.get(index + 1)
+        {
+            values.push(value.clone());
+            index += 1;
+        }
+        index += 1;
+    }
+    values
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     #[default]
@@ -565,4 +619,43 @@ pub struct DeleteArgs {
     /// How long to wait for the deploy lock held by another run (0: fail at once with exit 3)
     #[arg(long, value_name = "DURATION", default_value = "0s")]
     pub lock_timeout: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_global_options_count_before_and_after_the_command() {
+        let arguments: Vec<std::ffi::OsString> = [
+            "ristretto",
+            "--envfile",
+            "a.env",
+            "-J",
+            "lib",
+            "render",
+            "--envfile=b.env",
+            "-Jvendor",
+            "--ext-str",
+            "k=v",
+            "--",
+            "--envfile",
+            "ignored",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        let mut global = GlobalArgs::default();
+        global.collect_repeated(&arguments);
+        assert_eq!(
+            global.envfile,
+            [PathBuf::from("a.env"), PathBuf::from("b.env")]
+        );
+        assert_eq!(
+            global.jpath,
+            [PathBuf::from("lib"), PathBuf::from("vendor")]
+        );
+        assert_eq!(global.ext_str, ["k=v"]);
+        assert!(global.service.is_empty());
+    }
 }

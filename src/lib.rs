@@ -30,8 +30,12 @@ use clap::Parser;
 /// Parses the arguments, runs the command and returns the process exit code. Errors are
 /// printed here, once, by `output`; no panic or backtrace reaches the user for bad input.
 pub fn run_from_args(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let cli = match cli::Cli::try_parse_from(arguments) {
-        Ok(cli) => cli,
+    let arguments: Vec<OsString> = arguments.into_iter().collect();
+    let cli = match cli::Cli::try_parse_from(&arguments) {
+        Ok(mut cli) => {
+            cli.global.collect_repeated(&arguments);
+            cli
+        }
         Err(error) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2);
             // ristretto reserves 2 for "changes present", so usage errors exit 1.

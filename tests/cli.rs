@@ -498,3 +498,48 @@ fn bad_terraform_inputs_name_their_file() {
     let stderr = failure(&project.run(&["plan"]));
     assert!(stderr.contains("ecs.tf"), "{stderr}");
 }
+
+#[test]
+fn envfiles_are_applied_in_order_before_the_config_is_read() {
+    let project = Project::new(&[
+        (
+            "ristretto.yml",
+            "region: \"{{ must_env `REGION_FROM_FILE` }}\"\nservice: api\ntask_definition: td.json\n",
+        ),
+        (
+            "td.json",
+            r#"{"family": "api", "containerDefinitions": [{"name": "app", "image": "nginx:{{ must_env `TAG_FROM_FILE` }}"}]}"#,
+        ),
+        (
+            "first.env",
+            "export REGION_FROM_FILE=eu-west-1\nTAG_FROM_FILE=one\n",
+        ),
+        ("second.env", "TAG_FROM_FILE=two\n"),
+    ]);
+    // Global option before the command and again after it: both apply, the later one wins.
+    let output = project.run(&[
+        "--envfile",
+        "first.env",
+        "render",
+        "config",
+        "taskdef",
+        "--envfile",
+        "second.env",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let documents: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&output.stdout)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(documents[0]["region"], "eu-west-1");
+    assert_eq!(
+        documents[1]["containerDefinitions"][0]["image"],
+        "nginx:two"
+    );
+    let stderr = failure(&project.run(&["--envfile", "missing.env", "render"]));
+    assert!(stderr.contains("missing.env"), "{stderr}");
+}
