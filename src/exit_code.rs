@@ -1,4 +1,4 @@
-//! The process exit codes, in one place (DESIGN.md §2). Commands return these; nothing else
+//! The process exit codes, in one place (ARCHITECTURE.md §7). Commands return these; nothing else
 //! decides how the process ends. Documented in `--help` and the README.
 
 /// Success; with `--detailed-exitcode`, no changes.

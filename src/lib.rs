@@ -1,5 +1,6 @@
 //! ristretto: deploy Amazon ECS services and task definitions with a reviewed
-//! plan → locked apply workflow. See DESIGN.md for the contract between the parts.
+//! plan → locked apply workflow. docs/ARCHITECTURE.md is the map of
+//! the parts; code comments cite its sections as `ARCHITECTURE.md §N`.
 //!
 //! Layers point one way: `cli` → `commands` → domain (`config`, `render`, `definition`,
 //! `project`) → `aws`. Only `output` prints.

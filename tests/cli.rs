@@ -317,7 +317,7 @@ fn config_schema_accepts_every_example_and_fixture_config() {
 
     // The fixtures need the environment their Go tests set; render each through ristretto
     // (so the schema sees the JSON the config evaluates to) and check it.
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat/ecspresso");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ecspresso");
     let cases: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(fixtures.join("expected/configs.json")).unwrap(),
     )
@@ -400,7 +400,7 @@ fn config_schema_accepts_every_example_and_fixture_config() {
 #[test]
 fn jsonnet_reads_terraform_state_through_native_functions() {
     let state = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/compat/ecspresso/terraform.tfstate")
+        .join("tests/fixtures/ecspresso/terraform.tfstate")
         .canonicalize()
         .unwrap();
     let project = Project::new(&[

@@ -1,6 +1,7 @@
-//! ecspresso compatibility: every config fixture of ../shared/compat/ecspresso loads through the
+//! ecspresso compatibility: every config fixture of tests/fixtures/ecspresso loads through the
 //! real `ristretto` binary as expected/configs.json says, and the definitions render to the
-//! documents in expected/. The fixtures are read from the shared folder, never copied.
+//! documents in expected/. The fixtures are ecspresso's own, copied with their license into
+//! tests/fixtures/ecspresso (its README says from where); `fixture_copy.rs` keeps the copy honest.
 //!
 //! Layout rule of the fixtures (EXPECTED.md §1): they must sit in a directory named `tests`
 //! under the working directory, and `PWD` must name that working directory.
@@ -11,7 +12,7 @@ use std::process::Command;
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat/ecspresso")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ecspresso")
 }
 
 fn read_json(path: &Path) -> Value {

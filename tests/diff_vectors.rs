@@ -1,4 +1,4 @@
-//! ecspresso diff conformance: every vector in ../shared/compat/ecspresso/diff-vectors/ (read in
+//! ecspresso diff conformance: every vector in tests/fixtures/ecspresso/diff-vectors/ (read in
 //! place, never copied) is one test. Each normalizes its `local` and `remote` documents with
 //! `ristretto::normalize`, diffs them with `ristretto::diff` (remote = before, local = after)
 //! and checks `expect` and `expect_changed_paths`. Tests only; must not change the vectors or
@@ -114,10 +114,10 @@ diff_vectors! {
 }
 
 fn vectors_directory() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/compat/ecspresso/diff-vectors")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ecspresso/diff-vectors")
 }
 
-/// A vector added to the shared folder must get its own test here, not be silently ignored.
+/// A vector added to tests/fixtures must get its own test here, not be silently ignored.
 #[test]
 fn every_vector_file_has_a_test() {
     let mut on_disk: Vec<String> = std::fs::read_dir(vectors_directory())

@@ -1,4 +1,4 @@
-//! Executing a plan (DESIGN.md §5), one service section at a time, under a lease the caller
+//! Executing a plan (ARCHITECTURE.md §5), one service section at a time, under a lease the caller
 //! holds: re-read the live state, refuse a stale or already applied plan, run the actions in
 //! order — checking the lease before every mutating call — wait for the rollout, and record the
 //! plan id on the service. Progress is reported as `ApplyEvent`s to a `Reporter`; nothing here

@@ -1,4 +1,4 @@
-//! Waiting for a rollout (DESIGN.md §5): ristretto's own poll loop, not the SDK's waiter (whose
+//! Waiting for a rollout (ARCHITECTURE.md §5): ristretto's own poll loop, not the SDK's waiter (whose
 //! 15 s minimum delay would make every wait slow and whose success rule ignores rollbacks). It
 //! reports new service events and deployment progress as `ApplyEvent`s and decides success or
 //! failure with `assess`, a pure function of one DescribeServices answer.

@@ -162,7 +162,7 @@ mod tests {
 
     fn fixture(name: &str) -> Value {
         let path = format!(
-            "{}/../shared/compat/ecspresso/{name}",
+            "{}/tests/fixtures/ecspresso/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn checked_fixture_definitions_decode_without_loss() {
         use crate::definition::{check_service_definition, check_task_definition};
-        let directory = format!("{}/../shared/compat/ecspresso", env!("CARGO_MANIFEST_DIR"));
+        let directory = format!("{}/tests/fixtures/ecspresso", env!("CARGO_MANIFEST_DIR"));
         let mut documents: Vec<(String, Value)> = [
             "td.json",
             "td-plain-in-tags.json",

@@ -1,10 +1,11 @@
-//! The DynamoDB [`LockStore`]: one item per lock in a table with hash key `LockID` (DESIGN.md
-//! §5), every write a single conditional request, plus `create_table` for `lock init`.
+//! The DynamoDB [`LockStore`]: one item per lock in a table with hash key `LockID`
+//! (ARCHITECTURE.md §6), every write a single conditional request, plus `create_table` for
+//! `lock init`.
 //! Translating between `aws-sdk-dynamodb` and `crate::lock` types is all it does: the lease
 //! logic (when to renew, when a lease is lost) lives in `crate::lock` and must not move here.
 //!
-//! Acquire is a conditional `UpdateItem` rather than the `PutItem` of DESIGN.md §5, with the
-//! same condition (`attribute_not_exists(LockID) OR ExpiresAt < :now`): `UpdateItem` upserts
+//! Acquire is a conditional `UpdateItem` rather than a `PutItem`, with the condition of lock
+//! invariant 3 (`attribute_not_exists(LockID) OR ExpiresAt < :now`): `UpdateItem` upserts
 //! like `PutItem` does, and in the same atomic write computes `Fence = if_not_exists(Fence, 0) +
 //! 1`, which `PutItem` cannot (it would need a read first, and a race between that read and the
 //! write). `ReturnValuesOnConditionCheckFailure = ALL_OLD` hands the holder's item back with a

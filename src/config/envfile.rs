@@ -78,7 +78,7 @@ mod tests {
 
     #[test]
     fn ecspresso_envfiles() {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/compat/ecspresso");
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ecspresso");
         let first = read(&Path::new(fixtures).join("envfile")).unwrap();
         assert_eq!(first, vec![("ECSPRESSO_TEST".into(), "ok".into())]);
         let second = read(&Path::new(fixtures).join("envfile2")).unwrap();

@@ -1,4 +1,4 @@
-//! The config file (DESIGN.md §3): finding it, reading it in any of its syntaxes, checking its
+//! The config file (ARCHITECTURE.md §3): finding it, reading it in any of its syntaxes, checking its
 //! keys, and resolving paths and defaults. ecspresso's keys are kept; unknown keys are errors
 //! with a suggestion. This module must not read definitions or talk to AWS.
 

@@ -145,13 +145,12 @@ mod tests {
         );
     }
 
-    // The ecspresso compatibility fixtures, read where they are kept (not copied into the repo).
+    // The ecspresso compatibility fixtures (tests/fixtures/ecspresso, copied with their license).
     mod ecspresso_fixtures {
         use super::super::*;
         use serde_json::json;
 
-        const FIXTURE_DIR: &str =
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/compat/ecspresso");
+        const FIXTURE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ecspresso");
 
         fn read(name: &str) -> Value {
             let path = format!("{FIXTURE_DIR}/{name}");

@@ -1,4 +1,4 @@
-//! The deploy lock (DESIGN.md §5): a lease lock on one record per service, so that several CI
+//! The deploy lock (ARCHITECTURE.md §6): a lease lock on one record per service, so that several CI
 //! runners deploying the same service never mutate it at the same time, and a crashed runner's
 //! lock expires by itself (Terraform's lock has no expiry; this one must not share that flaw).
 //!

@@ -280,7 +280,7 @@ mod tests {
         let table: Value = serde_json::from_str(
             &std::fs::read_to_string(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../shared/compat/ecspresso/expected/unit-tables.json"
+                "/tests/fixtures/ecspresso/expected/unit-tables.json"
             ))
             .unwrap(),
         )

@@ -4,7 +4,7 @@
 //! (`diff_rows`), so no two renderings can disagree about what changes.
 //!
 //! Responsible for: how a plan reads, and masking secret environment values in every rendering
-//! (DESIGN.md §4). Must not: print (callers hand the string to `Output`), decide anything about
+//! (ARCHITECTURE.md §4). Must not: print (callers hand the string to `Output`), decide anything about
 //! the plan (actions, notes and counts come from `crate::plan`), or read the `desired` documents
 //! (they are unmasked and are not shown).
 //!

@@ -1,4 +1,4 @@
-//! The plan file codec (DESIGN.md §4): JSON, `format_version`, sealed with a SHA-256 `digest` of
+//! The plan file codec (ARCHITECTURE.md §4): JSON, `format_version`, sealed with a SHA-256 `digest` of
 //! the canonical JSON of every other field. Reading refuses an unknown format version and a
 //! digest that does not match, before anything else looks at the content.
 //!

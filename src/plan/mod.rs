@@ -1,4 +1,4 @@
-//! The plan: pure data computed by a pure function (DESIGN.md §4). `plan_service(request,
+//! The plan: pure data computed by a pure function (ARCHITECTURE.md §4). `plan_service(request,
 //! live)` compares the desired documents with the live state and decides the actions; it does
 //! no I/O. The plan file codec (`file.rs`) seals a plan with a digest and refuses altered or
 //! unknown files. Renderings (human, JSON, Markdown) live in `output` and read this data only.
@@ -73,7 +73,7 @@ pub struct Target {
 }
 
 impl Target {
-    /// The deploy lock's id for this service (DESIGN.md §5).
+    /// The deploy lock's id for this service (ARCHITECTURE.md §6).
     pub fn lock_id(&self) -> String {
         format!(
             "ristretto/{}/{}/{}",

@@ -1,5 +1,5 @@
 //! Jsonnet evaluation with jrsonnet: external variables, top-level arguments, library paths and
-//! the native functions of DESIGN.md §3 (`std.native('env')`, `std.native('must_env')`).
+//! the native functions of ARCHITECTURE.md §3 (`std.native('env')`, `std.native('must_env')`).
 //!
 //! One evaluator is shared by every file of a run, so the standard library is set up once.
 //! jrsonnet's values are not `Send`: an evaluator lives on the thread that made it, and only

@@ -1,4 +1,4 @@
-//! Turns a config or definition file into a JSON document (DESIGN.md §3):
+//! Turns a config or definition file into a JSON document (ARCHITECTURE.md §3):
 //!
 //! - `.jsonnet`: evaluated with jrsonnet, then the resulting JSON text goes through the
 //!   template functions (ecspresso renders `{{ }}` inside Jsonnet strings too), then is parsed;

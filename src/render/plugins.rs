@@ -161,7 +161,7 @@ mod tests {
     fn fixture() -> TerraformState {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/compat/ecspresso/terraform.tfstate"
+            "/tests/fixtures/ecspresso/terraform.tfstate"
         );
         TerraformState::load(path, None).unwrap()
     }

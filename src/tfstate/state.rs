@@ -877,7 +877,7 @@ mod tests {
     use serde_json::json;
 
     fn compat_dir() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat/ecspresso")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ecspresso")
     }
 
     fn compat_state(name: &str) -> TerraformState {

@@ -176,7 +176,7 @@ async fn create_table_refuses_a_table_with_another_key() {
     );
 }
 
-/// The DynamoDB item has DESIGN.md §5's layout, read by an independent client; a crashed
+/// The DynamoDB item has ARCHITECTURE.md §6's layout, read by an independent client; a crashed
 /// holder's item (past `ExpiresAt`, which moto's TTL never removes) is taken over with Fence+1.
 #[tokio::test(flavor = "multi_thread")]
 async fn dynamodb_item_layout_and_takeover_of_a_crashed_holder() {

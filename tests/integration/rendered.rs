@@ -59,7 +59,7 @@ fn register_with_aws_cli(account: &TestAccount, document: &Value, scratch: &Path
 fn rendered_task_definitions_pass_the_aws_clis_validation() {
     let account = support::new_account();
     let scratch = tempfile::tempdir().unwrap();
-    let fixtures = root().join("../shared/compat/ecspresso");
+    let fixtures = root().join("tests/fixtures/ecspresso");
     let mut registered = 0;
 
     // The td* spellings and run-test-td.json, through a config that names each one.

