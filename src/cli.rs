@@ -18,7 +18,7 @@ use crate::exit_code;
     after_help = exit_code::HELP_TABLE,
     propagate_version = true
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
@@ -29,7 +29,7 @@ pub struct Cli {
 /// Options accepted before or after the subcommand (`ristretto --env prod render` is
 /// `ristretto render --env prod`), because users type them both ways.
 #[derive(Debug, Args, Clone, Default)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Config file [default: the first of ristretto.jsonnet, ristretto.yml, ristretto.yaml,
     /// ristretto.json, ecspresso.yml, ecspresso.yaml, ecspresso.json, ecspresso.jsonnet]
     #[arg(
@@ -104,7 +104,7 @@ impl GlobalArgs {
     /// Repeatable global options given both before and after the command (`--envfile a
     /// status --envfile b`) must all count, in order, as in ecspresso; clap keeps only the
     /// occurrences after the command. Re-reads them from the arguments as typed.
-    pub fn collect_repeated(&mut self, arguments: &[std::ffi::OsString]) {
+    pub(crate) fn collect_repeated(&mut self, arguments: &[std::ffi::OsString]) {
         let texts: Vec<String> = arguments
             .iter()
             .skip(1)
@@ -155,7 +155,7 @@ fn occurrences(arguments: &[String], long: &str, short: Option<&str>) -> Vec<Str
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     #[default]
     Auto,
     Always,
@@ -163,7 +163,7 @@ pub enum ColorChoice {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Print the rendered config and definitions as JSON
     Render(RenderArgs),
     /// Check the config and definitions offline: unknown fields, types, enum values
@@ -208,7 +208,7 @@ pub enum Command {
 
 /// Flags that choose what a plan deploys (shared by plan, diff and deploy; ecspresso's names).
 #[derive(Debug, Args, Clone, Default)]
-pub struct PlanFlags {
+pub(crate) struct PlanFlags {
     /// Keep the service's current task definition (do not register the file's)
     #[arg(long)]
     pub skip_task_definition: bool,
@@ -235,7 +235,7 @@ pub struct PlanFlags {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum PlanFormat {
+pub(crate) enum PlanFormat {
     /// For people: coloured, nested like Terraform's plan
     #[default]
     Text,
@@ -246,7 +246,7 @@ pub enum PlanFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     #[command(flatten)]
     pub flags: PlanFlags,
 
@@ -256,7 +256,7 @@ pub struct DiffArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     #[command(flatten)]
     pub flags: PlanFlags,
 
@@ -274,7 +274,7 @@ pub struct PlanArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// The plan file, or s3://bucket/key
     #[arg(value_name = "PLANFILE")]
     pub plan: String,
@@ -286,7 +286,7 @@ pub struct ShowArgs {
 
 /// How apply-like commands wait and report.
 #[derive(Debug, Args, Clone)]
-pub struct ExecutionArgs {
+pub(crate) struct ExecutionArgs {
     /// How long to wait for the deploy lock held by another run (0: fail at once with exit 3)
     #[arg(long, value_name = "DURATION", default_value = "0s")]
     pub lock_timeout: String,
@@ -317,7 +317,7 @@ pub struct ExecutionArgs {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum WaitUntilArg {
+pub(crate) enum WaitUntilArg {
     /// The new deployment is COMPLETED (the circuit breaker can no longer roll it back)
     #[default]
     Deployed,
@@ -326,14 +326,14 @@ pub enum WaitUntilArg {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum ProgressFormat {
+pub(crate) enum ProgressFormat {
     #[default]
     Text,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
+pub(crate) struct ApplyArgs {
     /// The saved plan (file or s3://bucket/key); without it, plan now and ask to confirm
     #[arg(value_name = "PLANFILE")]
     pub plan: Option<String>,
@@ -350,7 +350,7 @@ pub struct ApplyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct DeployArgs {
+pub(crate) struct DeployArgs {
     /// Print the plan and exit without changing anything
     #[arg(long)]
     pub dry_run: bool,
@@ -363,13 +363,13 @@ pub struct DeployArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct LockArgs {
+pub(crate) struct LockArgs {
     #[command(subcommand)]
     pub command: LockCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum LockCommand {
+pub(crate) enum LockCommand {
     /// Show who holds the configured service's deploy lock
     Status,
     /// Force-release the deploy lock; LOCK_ID is the ID `lock status` shows
@@ -382,14 +382,14 @@ pub enum LockCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct RenderArgs {
+pub(crate) struct RenderArgs {
     /// What to render, in order [default: config taskdef servicedef]
     #[arg(value_enum)]
     pub targets: Vec<RenderTarget>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RenderTarget {
+pub(crate) enum RenderTarget {
     /// The resolved config
     Config,
     /// The task definition
@@ -399,7 +399,7 @@ pub enum RenderTarget {
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
@@ -408,7 +408,7 @@ pub struct CompletionsArgs {
 // The service to read is the global `--service NAME` (exactly one), so that `init --cluster C
 // --service S` reads as in ecspresso.
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// The cluster of the service
     #[arg(long, default_value = crate::config::DEFAULT_CLUSTER)]
     pub cluster: String,
@@ -427,7 +427,7 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Container overrides as JSON (the RunTask `overrides` member)
     #[arg(long, value_name = "JSON", conflicts_with = "overrides_file")]
     pub overrides: Option<String>,
@@ -478,7 +478,7 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum RunWaitUntil {
+pub(crate) enum RunWaitUntil {
     /// The task reached RUNNING
     Running,
     /// The task stopped (its exit code is the command's)
@@ -487,7 +487,7 @@ pub enum RunWaitUntil {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PropagateTags {
+pub(crate) enum PropagateTags {
     #[value(name = "SERVICE")]
     Service,
     #[value(name = "TASK_DEFINITION")]
@@ -497,7 +497,7 @@ pub enum PropagateTags {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum TextOrJson {
+pub(crate) enum TextOrJson {
     /// For people
     #[default]
     Text,
@@ -506,7 +506,7 @@ pub enum TextOrJson {
 }
 
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// How many recent service events to show
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub events: usize,
@@ -517,7 +517,7 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct WaitArgs {
+pub(crate) struct WaitArgs {
     /// When the rollout counts as finished
     #[arg(long, value_enum, default_value_t = WaitUntilArg::Deployed)]
     pub wait_until: WaitUntilArg,
@@ -536,7 +536,7 @@ pub struct WaitArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RollbackArgs {
+pub(crate) struct RollbackArgs {
     /// Print the plan and exit without changing anything
     #[arg(long)]
     pub dry_run: bool,
@@ -550,7 +550,7 @@ pub struct RollbackArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ScaleArgs {
+pub(crate) struct ScaleArgs {
     /// The desired count to set
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
     pub tasks: i64,
@@ -564,21 +564,21 @@ pub struct ScaleArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RevisionsArgs {
+pub(crate) struct RevisionsArgs {
     /// How to print the revisions on stdout
     #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
     pub output: TableOrJson,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum TableOrJson {
+pub(crate) enum TableOrJson {
     #[default]
     Table,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct DeregisterArgs {
+pub(crate) struct DeregisterArgs {
     /// Keep the N newest revisions that are not in use; deregister the older ones
     #[arg(
         long,
@@ -603,7 +603,7 @@ pub struct DeregisterArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct DeleteArgs {
+pub(crate) struct DeleteArgs {
     /// Do not ask to type the service name
     #[arg(long)]
     pub force: bool,

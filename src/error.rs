@@ -15,7 +15,7 @@ use crate::render::RenderError;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
@@ -76,14 +76,14 @@ impl From<ApplyError> for Error {
 }
 
 impl Error {
-    pub fn usage(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
         Error::Usage {
             message: message.into(),
             hint: hint.into(),
         }
     }
 
-    pub fn failed(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+    pub(crate) fn failed(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
         Error::Failed {
             message: message.into(),
             hint: hint.into(),
@@ -91,7 +91,7 @@ impl Error {
     }
 
     /// The process exit code for this error (constants in `exit_code`).
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Error::Config(_)
             | Error::Render(_)
@@ -128,7 +128,7 @@ impl Error {
     }
 
     /// Advice printed after `hint:`, when there is something useful to say.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             Error::Config(error) => error.hint(),
             Error::Render(error) => error.hint(),

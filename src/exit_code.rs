@@ -2,20 +2,20 @@
 //! decides how the process ends. Documented in `--help` and the README.
 
 /// Success; with `--detailed-exitcode`, no changes.
-pub const SUCCESS: u8 = 0;
+pub(crate) const SUCCESS: u8 = 0;
 /// Any error: bad input, AWS error, I/O error.
-pub const ERROR: u8 = 1;
+pub(crate) const ERROR: u8 = 1;
 /// `plan` / `diff` with `--detailed-exitcode`: changes are present.
-pub const CHANGES_PRESENT: u8 = 2;
+pub(crate) const CHANGES_PRESENT: u8 = 2;
 /// The deploy lock was not acquired within `--lock-timeout`.
-pub const LOCK_NOT_ACQUIRED: u8 = 3;
+pub(crate) const LOCK_NOT_ACQUIRED: u8 = 3;
 /// A saved plan was refused: stale, already applied, digest mismatch, other target, unknown format.
-pub const PLAN_REFUSED: u8 = 4;
+pub(crate) const PLAN_REFUSED: u8 = 4;
 /// The deployment failed: rolled back, stopped, or not complete within the timeout.
-pub const DEPLOYMENT_FAILED: u8 = 5;
+pub(crate) const DEPLOYMENT_FAILED: u8 = 5;
 
 /// The table printed at the end of `--help`.
-pub const HELP_TABLE: &str = "\
+pub(crate) const HELP_TABLE: &str = "\
 Exit codes:
   0  success (with --detailed-exitcode: no changes)
   1  error: bad input, AWS error, ...

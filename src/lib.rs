@@ -2,25 +2,33 @@
 //! plan → locked apply workflow. docs/ARCHITECTURE.md is the map of
 //! the parts; code comments cite its sections as `ARCHITECTURE.md §N`.
 //!
-//! Layers point one way: `cli` → `commands` → domain (`config`, `render`, `definition`,
-//! `project`) → `aws`. Only `output` prints.
+//! Layers point one way: `cli` → `commands` → `operation` → domain (`config`, `render`,
+//! `definition`, `project`, `normalize`, `diff`, `plan`, `live`, `apply`, `lock`, `tfstate`) →
+//! `aws`. Only `output` prints.
+//!
+//! The library exists for the binary and the tests: modules are `pub(crate)` unless an
+//! integration test uses them (the lock and its conformance suite, the lock stores, Terraform
+//! state, normalization and diff, durations), so that the compiler reports dead code; items
+//! are `pub(crate)` unless they are reachable from outside (`unreachable_pub` is on).
 
-pub mod apply;
+#![warn(unreachable_pub)]
+
+pub(crate) mod apply;
 pub mod aws;
-pub mod cli;
-pub mod commands;
+pub(crate) mod cli;
+pub(crate) mod commands;
 pub mod config;
-pub mod definition;
+pub(crate) mod definition;
 pub mod diff;
-pub mod error;
-pub mod exit_code;
-pub mod live;
+pub(crate) mod error;
+pub(crate) mod exit_code;
+pub(crate) mod live;
 pub mod lock;
 pub mod normalize;
-pub mod output;
-pub mod plan;
-pub mod project;
-pub mod render;
+pub(crate) mod output;
+pub(crate) mod plan;
+pub(crate) mod project;
+pub(crate) mod render;
 pub mod tfstate;
 
 use std::ffi::OsString;

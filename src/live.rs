@@ -13,11 +13,11 @@ use crate::plan::{LiveState, PlanRequest, Target};
 
 /// How many DescribeTaskDefinition calls run at once for a multi-service plan: enough to hide
 /// latency, few enough to stay clear of ECS's API rate limits.
-pub const TASK_DEFINITION_CONCURRENCY: usize = 8;
+pub(crate) const TASK_DEFINITION_CONCURRENCY: usize = 8;
 
 /// Which revision the user chose on the command line, if any.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum RevisionChoice {
+pub(crate) enum RevisionChoice {
     /// Use the definition file (the default).
     #[default]
     FromFile,
@@ -28,7 +28,7 @@ pub enum RevisionChoice {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum LiveError {
+pub(crate) enum LiveError {
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error("task definition {reference} does not exist")]
@@ -38,7 +38,7 @@ pub enum LiveError {
 }
 
 impl LiveError {
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             LiveError::Aws(error) => error.hint(),
             LiveError::NoSuchRevision { .. } => {
@@ -51,7 +51,7 @@ impl LiveError {
     }
 }
 
-pub async fn fetch(
+pub(crate) async fn fetch(
     ecs: &impl EcsApi,
     target: &Target,
     family: &str,
@@ -122,7 +122,7 @@ pub async fn fetch(
 /// The live state of many services at once: DescribeServices batched by 10 per cluster (all
 /// batches concurrently), then the task definitions each service needs, with bounded
 /// concurrency and each distinct revision fetched once. The result is in `requests`' order.
-pub async fn fetch_all(
+pub(crate) async fn fetch_all(
     ecs: &impl EcsApi,
     requests: &[PlanRequest],
     choice: RevisionChoice,

@@ -14,7 +14,7 @@ use crate::tfstate::{Ownership, TerraformState};
 
 /// What the command line says about finding and evaluating the project.
 #[derive(Debug, Clone, Default)]
-pub struct ProjectOptions {
+pub(crate) struct ProjectOptions {
     pub config: Option<PathBuf>,
     pub working_directory: PathBuf,
     pub environment: Option<String>,
@@ -23,21 +23,21 @@ pub struct ProjectOptions {
     pub aws: crate::aws::sdk::AwsSettings,
 }
 
-pub struct Project {
+pub(crate) struct Project {
     pub config: Config,
     renderer: Renderer,
 }
 
 /// A checked definition, and what was noticed while checking it.
 #[derive(Debug, Clone)]
-pub struct LoadedDefinition {
+pub(crate) struct LoadedDefinition {
     pub path: PathBuf,
     pub document: Value,
     pub warnings: Vec<String>,
 }
 
 impl Project {
-    pub fn load(options: &ProjectOptions) -> Result<Self, Error> {
+    pub(crate) fn load(options: &ProjectOptions) -> Result<Self, Error> {
         let file = locate_config(options)?;
         let directory = file
             .parent()
@@ -83,7 +83,7 @@ impl Project {
     }
 
     /// The services to work on: all of the config's, or those named by `--service`.
-    pub fn selected_services(&self, names: &[String]) -> Result<Vec<ServiceConfig>, Error> {
+    pub(crate) fn selected_services(&self, names: &[String]) -> Result<Vec<ServiceConfig>, Error> {
         if names.is_empty() {
             return Ok(self.config.services.clone());
         }
@@ -126,7 +126,7 @@ impl Project {
     /// Which of `service`'s fields Terraform owns: from `ownership.terraform` in the config,
     /// else from the `lifecycle.ignore_changes` of its `aws_ecs_service` in `terraform.dir`,
     /// else nobody's (`None`: ristretto owns every field).
-    pub fn ownership(&self, service: &ServiceConfig) -> Result<Option<Ownership>, Error> {
+    pub(crate) fn ownership(&self, service: &ServiceConfig) -> Result<Option<Ownership>, Error> {
         if let Some(fields) = &self.config.terraform_owned_fields {
             return Ok(Some(Ownership::from_config_list(fields)));
         }
@@ -147,7 +147,7 @@ impl Project {
         )?))
     }
 
-    pub fn task_definition(&self) -> Result<LoadedDefinition, Error> {
+    pub(crate) fn task_definition(&self) -> Result<LoadedDefinition, Error> {
         let path = self.config.task_definition.clone().ok_or_else(|| {
             Error::usage(
                 format!(
@@ -161,7 +161,7 @@ impl Project {
     }
 
     /// Loads any task definition file with this project's renderer.
-    pub fn load_task_definition(&self, path: &Path) -> Result<LoadedDefinition, Error> {
+    pub(crate) fn load_task_definition(&self, path: &Path) -> Result<LoadedDefinition, Error> {
         let rendered = self.renderer.render_file(path, JsonHandling::AsJson)?;
         let checked =
             definition::check_task_definition(rendered).map_err(|problems| Error::Definition {
@@ -172,7 +172,7 @@ impl Project {
         Ok(loaded(path, checked))
     }
 
-    pub fn service_definition(&self) -> Result<LoadedDefinition, Error> {
+    pub(crate) fn service_definition(&self) -> Result<LoadedDefinition, Error> {
         let path = self.config.service_definition.clone().ok_or_else(|| {
             Error::usage(
                 format!(
@@ -186,13 +186,13 @@ impl Project {
     }
 
     /// Loads a service definition file; its `serviceName` is always the config's service.
-    pub fn load_service_definition(&self, path: &Path) -> Result<LoadedDefinition, Error> {
+    pub(crate) fn load_service_definition(&self, path: &Path) -> Result<LoadedDefinition, Error> {
         let name = self.config.service.clone();
         self.load_named_service_definition(path, name.as_deref())
     }
 
     /// Loads a service definition file for the service `name` (its `serviceName`).
-    pub fn load_named_service_definition(
+    pub(crate) fn load_named_service_definition(
         &self,
         path: &Path,
         name: Option<&str>,

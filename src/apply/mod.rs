@@ -4,7 +4,7 @@
 //! plan id on the service. Progress is reported as `ApplyEvent`s to a `Reporter`; nothing here
 //! prints, takes the lock, or decides exit codes.
 
-pub mod wait;
+pub(crate) mod wait;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -16,15 +16,15 @@ use crate::lock::{LeaseHandle, LockError, LockEvent};
 use crate::normalize::RISTRETTO_TAG_PREFIX;
 use crate::plan::{self, Action, ServicePlan, Target, TaskDefinitionRef};
 
-pub use wait::{WaitOptions, WaitUntil};
+pub(crate) use wait::{WaitOptions, WaitUntil};
 
 /// The service tag that records the id of the last plan applied to a service, so that applying
 /// the same plan twice is refused. `ristretto:` tags are never compared or removed by a plan.
-pub const APPLIED_PLAN_TAG: &str = "ristretto:plan-id";
+pub(crate) const APPLIED_PLAN_TAG: &str = "ristretto:plan-id";
 
 /// One deployment as progress lines show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeploymentProgress {
+pub(crate) struct DeploymentProgress {
     pub id: String,
     pub status: String,
     pub task_definition: String,
@@ -51,7 +51,7 @@ impl From<&Deployment> for DeploymentProgress {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ApplyEvent {
+pub(crate) enum ApplyEvent {
     Lock(LockEvent),
     /// The live state matches the plan's base: it is safe to go on.
     PlanCurrent {
@@ -99,12 +99,12 @@ pub enum ApplyEvent {
 }
 
 /// Receives progress; `output` implements it for people (stderr) and machines (JSON lines).
-pub trait Reporter: Send + Sync {
+pub(crate) trait Reporter: Send + Sync {
     fn report(&self, event: ApplyEvent);
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ApplyError {
+pub(crate) enum ApplyError {
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error(transparent)]
@@ -153,7 +153,7 @@ fn format_events(events: &[String]) -> String {
 
 impl ApplyError {
     /// Refusals of the plan (exit 4) and failed deployments (exit 5), apart from errors (1).
-    pub fn kind(&self) -> ApplyErrorKind {
+    pub(crate) fn kind(&self) -> ApplyErrorKind {
         match self {
             ApplyError::Stale { .. } | ApplyError::AlreadyApplied { .. } => ApplyErrorKind::Refused,
             ApplyError::RolledBack { .. }
@@ -164,7 +164,7 @@ impl ApplyError {
         }
     }
 
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             ApplyError::Stale { .. } => Some(
                 "plan again (ristretto plan -o FILE), review the new plan, and apply that".into(),
@@ -188,7 +188,7 @@ impl ApplyError {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApplyErrorKind {
+pub(crate) enum ApplyErrorKind {
     Error,
     LockHeld,
     Refused,
@@ -197,14 +197,14 @@ pub enum ApplyErrorKind {
 
 /// What applying one section did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SectionOutcome {
+pub(crate) struct SectionOutcome {
     pub registered_task_definition: Option<String>,
     pub service_arn: Option<String>,
     pub changed: bool,
 }
 
 /// Applies one service section under `lease`. `wait: None` is `--no-wait`.
-pub async fn apply_section(
+pub(crate) async fn apply_section(
     ecs: &impl EcsApi,
     plan_id: &str,
     section: &ServicePlan,

@@ -18,24 +18,24 @@ use crate::aws::ecs::{EcsApi, LiveService, task_definition_short_name};
 use crate::plan::Target;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum WaitUntil {
+pub(crate) enum WaitUntil {
     #[default]
     Deployed,
     Stable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WaitOptions {
+pub(crate) struct WaitOptions {
     pub until: WaitUntil,
     pub timeout: Duration,
     pub poll_interval: Duration,
 }
 
 /// The default poll interval; tests set `RISTRETTO_POLL_INTERVAL` (e.g. `100ms`).
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The poll interval from `RISTRETTO_POLL_INTERVAL`, else the default.
-pub fn poll_interval_from_environment() -> Duration {
+pub(crate) fn poll_interval_from_environment() -> Duration {
     std::env::var("RISTRETTO_POLL_INTERVAL")
         .ok()
         .and_then(|text| crate::config::duration::parse(&text).ok())
@@ -44,7 +44,7 @@ pub fn poll_interval_from_environment() -> Duration {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RolloutStatus {
+pub(crate) enum RolloutStatus {
     InProgress,
     Done,
     /// The PRIMARY deployment runs another task definition than ours.
@@ -57,7 +57,7 @@ pub enum RolloutStatus {
 }
 
 /// Where the rollout of `expected_task_definition` stands in one DescribeServices answer.
-pub fn assess(
+pub(crate) fn assess(
     service: &LiveService,
     expected_task_definition: &str,
     until: WaitUntil,
@@ -103,7 +103,7 @@ fn same_task_definition(left: &str, right: &str) -> bool {
 
 /// Polls until the rollout is done, failed, rolled back, or `options.timeout` passed. Events
 /// whose ids are in `already_seen` (those before our change) are not reported.
-pub async fn wait_for_rollout(
+pub(crate) async fn wait_for_rollout(
     ecs: &impl EcsApi,
     target: &Target,
     expected_task_definition: &str,

@@ -9,7 +9,7 @@ use super::{AwsError, sdk_error};
 
 /// The scalable target of a service's desired count.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ScalableTarget {
+pub(crate) struct ScalableTarget {
     pub min_capacity: i64,
     pub max_capacity: i64,
     pub dynamic_scaling_in_suspended: bool,
@@ -20,19 +20,19 @@ pub struct ScalableTarget {
 }
 
 #[derive(Debug, Clone)]
-pub struct AutoScaling {
+pub(crate) struct AutoScaling {
     client: Client,
 }
 
 impl AutoScaling {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub(crate) fn new(config: &aws_config::SdkConfig) -> Self {
         Self {
             client: Client::new(config),
         }
     }
 
     /// The target of `service/<cluster>/<service>`, `None` when the service is not scaled.
-    pub async fn service_target(
+    pub(crate) async fn service_target(
         &self,
         cluster: &str,
         service: &str,

@@ -41,7 +41,7 @@ fn plural_fields(count: usize) -> &'static str {
 }
 
 /// `aws ecs register-task-definition --cli-input-json` document → SDK input.
-pub fn register_task_definition_input(
+pub(crate) fn register_task_definition_input(
     doc: &Value,
 ) -> Result<RegisterTaskDefinitionInput, CodecError> {
     decode(
@@ -52,17 +52,17 @@ pub fn register_task_definition_input(
 }
 
 /// CreateService document (AWS CLI keys) → SDK input.
-pub fn create_service_input(doc: &Value) -> Result<CreateServiceInput, CodecError> {
+pub(crate) fn create_service_input(doc: &Value) -> Result<CreateServiceInput, CodecError> {
     decode(doc, "CreateService", CreateServiceInput::deserialize)
 }
 
 /// RunTask document (AWS CLI keys) → SDK input.
-pub fn run_task_input(doc: &Value) -> Result<RunTaskInput, CodecError> {
+pub(crate) fn run_task_input(doc: &Value) -> Result<RunTaskInput, CodecError> {
     decode(doc, "RunTask", RunTaskInput::deserialize)
 }
 
 /// UpdateService document (AWS CLI keys) → SDK input.
-pub fn update_service_input(doc: &Value) -> Result<UpdateServiceInput, CodecError> {
+pub(crate) fn update_service_input(doc: &Value) -> Result<UpdateServiceInput, CodecError> {
     decode(doc, "UpdateService", UpdateServiceInput::deserialize)
 }
 
@@ -71,7 +71,7 @@ pub fn update_service_input(doc: &Value) -> Result<UpdateServiceInput, CodecErro
 ///
 /// Note: members the SDK keeps as plain numbers or booleans with a default (a container's `cpu`,
 /// a service's `desiredCount`) are always written, also when the API left them out.
-pub fn to_json(value: &dyn SerializableStruct) -> Result<Value, CodecError> {
+pub(crate) fn to_json(value: &dyn SerializableStruct) -> Result<Value, CodecError> {
     let encode_error = |message: String| CodecError::Encode {
         shape: value.schema().shape_id().shape_name().to_owned(),
         message,

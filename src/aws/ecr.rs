@@ -8,27 +8,27 @@ use aws_sdk_ecr::types::ImageIdentifier;
 use super::{AwsError, sdk_error};
 
 #[derive(Debug, Clone)]
-pub struct Ecr {
+pub(crate) struct Ecr {
     client: Client,
 }
 
 /// Why an image is not there.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImageLookup {
+pub(crate) enum ImageLookup {
     Found,
     NoRepository,
     NoImage,
 }
 
 impl Ecr {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub(crate) fn new(config: &aws_config::SdkConfig) -> Self {
         Self {
             client: Client::new(config),
         }
     }
 
     /// `reference` is a tag or a `sha256:` digest.
-    pub async fn image(
+    pub(crate) async fn image(
         &self,
         registry_id: &str,
         repository: &str,

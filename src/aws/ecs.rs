@@ -11,7 +11,7 @@ use super::AwsError;
 
 /// A service as DescribeServices (with tags) reports it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LiveService {
+pub(crate) struct LiveService {
     pub arn: String,
     pub name: String,
     /// ACTIVE, DRAINING or INACTIVE.
@@ -29,7 +29,7 @@ pub struct LiveService {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Deployment {
+pub(crate) struct Deployment {
     pub id: String,
     /// PRIMARY, ACTIVE or INACTIVE.
     pub status: String,
@@ -44,7 +44,7 @@ pub struct Deployment {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceEvent {
+pub(crate) struct ServiceEvent {
     pub id: String,
     pub created_at: String,
     pub message: String,
@@ -52,7 +52,7 @@ pub struct ServiceEvent {
 
 /// A task definition as DescribeTaskDefinition (with tags) reports it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LiveTaskDefinition {
+pub(crate) struct LiveTaskDefinition {
     pub arn: String,
     pub family: String,
     pub revision: i64,
@@ -63,14 +63,14 @@ pub struct LiveTaskDefinition {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Tag {
+pub(crate) struct Tag {
     pub key: String,
     pub value: String,
 }
 
 /// What UpdateService is asked to do: only the fields that change.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ServiceUpdate {
+pub(crate) struct ServiceUpdate {
     pub task_definition: Option<String>,
     /// Top-level UpdateService members (AWS CLI keys) with their new values.
     pub fields: serde_json::Map<String, Value>,
@@ -79,7 +79,7 @@ pub struct ServiceUpdate {
 
 /// A task as RunTask / DescribeTasks report it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LiveTask {
+pub(crate) struct LiveTask {
     pub arn: String,
     pub task_definition: String,
     /// PROVISIONING, PENDING, ACTIVATING, RUNNING, DEACTIVATING, STOPPING, DEPROVISIONING, STOPPED.
@@ -92,7 +92,7 @@ pub struct LiveTask {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerState {
+pub(crate) struct ContainerState {
     pub name: String,
     pub last_status: String,
     pub exit_code: Option<i64>,
@@ -101,13 +101,13 @@ pub struct ContainerState {
 
 /// What RunTask answered: the tasks it started, and why others were not started.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RunTaskOutcome {
+pub(crate) struct RunTaskOutcome {
     pub tasks: Vec<LiveTask>,
     /// `arn: reason (detail)` per failure.
     pub failures: Vec<String>,
 }
 
-pub trait EcsApi: Send + Sync {
+pub(crate) trait EcsApi: Send + Sync {
     /// `None` when the service does not exist or is INACTIVE (a deleted service).
     fn describe_service(
         &self,
@@ -236,7 +236,7 @@ fn number(document: &Value, key: &str) -> i64 {
 
 impl LiveService {
     /// Reads the fields the domain needs out of a DescribeServices element.
-    pub fn from_document(document: Value) -> Self {
+    pub(crate) fn from_document(document: Value) -> Self {
         let deployments = document
             .get("deployments")
             .and_then(Value::as_array)
@@ -291,7 +291,7 @@ impl LiveService {
         }
     }
 
-    pub fn primary_deployment(&self) -> Option<&Deployment> {
+    pub(crate) fn primary_deployment(&self) -> Option<&Deployment> {
         self.deployments
             .iter()
             .find(|deployment| deployment.status == "PRIMARY")
@@ -299,7 +299,7 @@ impl LiveService {
 }
 
 impl LiveTaskDefinition {
-    pub fn from_document(document: Value) -> Self {
+    pub(crate) fn from_document(document: Value) -> Self {
         Self {
             arn: text(&document, "taskDefinitionArn"),
             family: text(&document, "family"),
@@ -310,14 +310,14 @@ impl LiveTaskDefinition {
     }
 
     /// `family:revision`, as people say it.
-    pub fn short_name(&self) -> String {
+    pub(crate) fn short_name(&self) -> String {
         format!("{}:{}", self.family, self.revision)
     }
 }
 
 impl LiveTask {
     /// Reads the fields the domain needs out of a DescribeTasks element.
-    pub fn from_document(document: Value) -> Self {
+    pub(crate) fn from_document(document: Value) -> Self {
         let optional = |item: &Value, key: &str| {
             item.get(key)
                 .and_then(Value::as_str)
@@ -351,19 +351,19 @@ impl LiveTask {
     }
 
     /// The task id: the last part of its ARN.
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         self.arn.rsplit('/').next().unwrap_or(&self.arn)
     }
 }
 
 /// The revision number of a task definition ARN or `family:revision`, if it has one.
-pub fn task_definition_revision(reference: &str) -> Option<i64> {
+pub(crate) fn task_definition_revision(reference: &str) -> Option<i64> {
     task_definition_short_name(reference)
         .rsplit_once(':')
         .and_then(|(_, revision)| revision.parse().ok())
 }
 
 /// `family:revision` from a task definition ARN (or the input itself if it is not an ARN).
-pub fn task_definition_short_name(arn: &str) -> &str {
+pub(crate) fn task_definition_short_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }

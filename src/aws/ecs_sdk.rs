@@ -22,12 +22,12 @@ use super::ecs::{
 use super::{AwsError, sdk_error};
 
 #[derive(Debug, Clone)]
-pub struct SdkEcs {
+pub(crate) struct SdkEcs {
     client: Client,
 }
 
 impl SdkEcs {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub(crate) fn new(config: &aws_config::SdkConfig) -> Self {
         Self {
             client: Client::new(config),
         }

@@ -7,27 +7,27 @@ use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata;
 use super::{AwsError, sdk_error};
 
 #[derive(Debug, Clone)]
-pub struct LoadBalancing {
+pub(crate) struct LoadBalancing {
     client: Client,
 }
 
 /// What `verify` needs of a target group.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetGroup {
+pub(crate) struct TargetGroup {
     pub port: Option<i64>,
     /// instance, ip, lambda or alb.
     pub target_type: Option<String>,
 }
 
 impl LoadBalancing {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub(crate) fn new(config: &aws_config::SdkConfig) -> Self {
         Self {
             client: Client::new(config),
         }
     }
 
     /// `None` when there is no target group with this ARN.
-    pub async fn target_group(&self, arn: &str) -> Result<Option<TargetGroup>, AwsError> {
+    pub(crate) async fn target_group(&self, arn: &str) -> Result<Option<TargetGroup>, AwsError> {
         let result = self
             .client
             .describe_target_groups()

@@ -7,19 +7,22 @@ use aws_sdk_iam::error::ProvideErrorMetadata;
 use super::{AwsError, sdk_error};
 
 #[derive(Debug, Clone)]
-pub struct Iam {
+pub(crate) struct Iam {
     client: Client,
 }
 
 impl Iam {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub(crate) fn new(config: &aws_config::SdkConfig) -> Self {
         Self {
             client: Client::new(config),
         }
     }
 
     /// The role's trust policy (decoded JSON text), `None` when the role does not exist.
-    pub async fn role_trust_policy(&self, role_name: &str) -> Result<Option<String>, AwsError> {
+    pub(crate) async fn role_trust_policy(
+        &self,
+        role_name: &str,
+    ) -> Result<Option<String>, AwsError> {
         match self.client.get_role().role_name(role_name).send().await {
             Ok(output) => Ok(Some(
                 output

@@ -9,19 +9,19 @@ use super::{AwsError, sdk_error};
 
 /// New events of a stream since the last read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogPage {
+pub(crate) struct LogPage {
     pub messages: Vec<String>,
     /// Where the next read starts; CloudWatch returns the same token when nothing was new.
     pub next: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Logs {
+pub(crate) struct Logs {
     client: Client,
 }
 
 impl Logs {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub(crate) fn new(config: &aws_config::SdkConfig) -> Self {
         Self {
             client: Client::new(config),
         }
@@ -29,7 +29,7 @@ impl Logs {
 
     /// Events of `stream` after `token` (from the start when `None`), every page. A stream that
     /// does not exist yet (the task has not written anything) reads as empty.
-    pub async fn read(
+    pub(crate) async fn read(
         &self,
         group: &str,
         stream: &str,
@@ -72,7 +72,7 @@ impl Logs {
     }
 
     /// Whether a log group of exactly this name exists.
-    pub async fn group_exists(&self, group: &str) -> Result<bool, AwsError> {
+    pub(crate) async fn group_exists(&self, group: &str) -> Result<bool, AwsError> {
         let mut pages = self
             .client
             .describe_log_groups()

@@ -2,20 +2,20 @@
 //! domain sees the narrow traits in `ecs.rs` (ristretto's own types, AWS-CLI JSON documents)
 //! and `AwsError`.
 
-pub mod autoscaling;
-pub mod codec;
-pub mod ecr;
-pub mod ecs;
-pub mod ecs_sdk;
-pub mod elbv2;
-pub mod iam;
+pub(crate) mod autoscaling;
+pub(crate) mod codec;
+pub(crate) mod ecr;
+pub(crate) mod ecs;
+pub(crate) mod ecs_sdk;
+pub(crate) mod elbv2;
+pub(crate) mod iam;
 pub mod lock_dynamodb;
 pub mod lock_s3;
-pub mod logs;
-pub mod model;
-pub mod s3;
-pub mod sdk;
-pub mod ssm;
+pub(crate) mod logs;
+pub(crate) mod model;
+pub(crate) mod s3;
+pub(crate) mod sdk;
+pub(crate) mod ssm;
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;

@@ -7,13 +7,13 @@ use aws_sdk_s3::primitives::ByteStream;
 use super::{AwsError, sdk_error};
 
 /// `s3://bucket/key` → (bucket, key).
-pub fn parse_url(url: &str) -> Option<(String, String)> {
+pub(crate) fn parse_url(url: &str) -> Option<(String, String)> {
     let rest = url.strip_prefix("s3://")?;
     let (bucket, key) = rest.split_once('/')?;
     (!bucket.is_empty() && !key.is_empty()).then(|| (bucket.to_owned(), key.to_owned()))
 }
 
-pub fn client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+pub(crate) fn client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     let mut builder = aws_sdk_s3::config::Builder::from(config);
     if std::env::var_os("AWS_ENDPOINT_URL").is_some()
         || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
@@ -23,7 +23,7 @@ pub fn client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(builder.build())
 }
 
-pub async fn get(
+pub(crate) async fn get(
     client: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
@@ -46,7 +46,7 @@ pub async fn get(
     Ok(bytes.into_bytes().to_vec())
 }
 
-pub async fn put(
+pub(crate) async fn put(
     client: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
@@ -66,7 +66,7 @@ pub async fn put(
 
 /// Reads one object from a synchronous caller (Terraform state for templates, which render
 /// before the async runtime starts): its own current-thread runtime, the given AWS settings.
-pub fn get_blocking(
+pub(crate) fn get_blocking(
     settings: &super::sdk::AwsSettings,
     bucket: &str,
     key: &str,

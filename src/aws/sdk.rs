@@ -8,7 +8,7 @@ use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
 /// What the command line and the config say about reaching AWS.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AwsSettings {
+pub(crate) struct AwsSettings {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub assume_role_arn: Option<String>,
@@ -16,7 +16,7 @@ pub struct AwsSettings {
 
 /// Loads the shared configuration. Never fails by itself: missing credentials or region show
 /// up as errors of the first call, which the caller reports with a hint.
-pub async fn load(settings: &AwsSettings) -> SdkConfig {
+pub(crate) async fn load(settings: &AwsSettings) -> SdkConfig {
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();

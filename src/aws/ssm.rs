@@ -9,13 +9,13 @@ use aws_sdk_secretsmanager::error::ProvideErrorMetadata as _;
 use super::{AwsError, sdk_error};
 
 #[derive(Debug, Clone)]
-pub struct Secrets {
+pub(crate) struct Secrets {
     ssm: aws_sdk_ssm::Client,
     secrets_manager: aws_sdk_secretsmanager::Client,
 }
 
 impl Secrets {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub(crate) fn new(config: &aws_config::SdkConfig) -> Self {
         Self {
             ssm: aws_sdk_ssm::Client::new(config),
             secrets_manager: aws_sdk_secretsmanager::Client::new(config),
@@ -23,7 +23,7 @@ impl Secrets {
     }
 
     /// By name or ARN. The value is not decrypted: existence is the question.
-    pub async fn parameter_exists(&self, name: &str) -> Result<bool, AwsError> {
+    pub(crate) async fn parameter_exists(&self, name: &str) -> Result<bool, AwsError> {
         match self.ssm.get_parameter().name(name).send().await {
             Ok(_) => Ok(true),
             Err(error) if error.code() == Some("ParameterNotFound") => Ok(false),
@@ -33,7 +33,7 @@ impl Secrets {
 
     /// A parameter's value, decrypted (SecureString), with its type (`String`, `SecureString`,
     /// `StringList`).
-    pub async fn parameter(&self, name: &str) -> Result<(String, String), AwsError> {
+    pub(crate) async fn parameter(&self, name: &str) -> Result<(String, String), AwsError> {
         let output = self
             .ssm
             .get_parameter()
@@ -57,7 +57,7 @@ impl Secrets {
 
     /// The full ARN of a secret named by name or partial ARN (ECS wants the full one, whose
     /// random suffix is not known in advance).
-    pub async fn secret_arn(&self, id: &str) -> Result<String, AwsError> {
+    pub(crate) async fn secret_arn(&self, id: &str) -> Result<String, AwsError> {
         let output = self
             .secrets_manager
             .describe_secret()
@@ -75,7 +75,7 @@ impl Secrets {
     }
 
     /// By name or ARN (without ECS's `:json-key:stage:version` suffix).
-    pub async fn secret_exists(&self, id: &str) -> Result<bool, AwsError> {
+    pub(crate) async fn secret_exists(&self, id: &str) -> Result<bool, AwsError> {
         match self
             .secrets_manager
             .describe_secret()

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::exit_code;
 use crate::output::Output;
 
-pub fn run(arguments: &CompletionsArgs, output: &Output) -> Result<u8, Error> {
+pub(super) fn run(arguments: &CompletionsArgs, output: &Output) -> Result<u8, Error> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(arguments.shell, &mut command, "ristretto", &mut script);

@@ -9,7 +9,7 @@ use crate::project::ProjectOptions;
 
 use super::shared;
 
-pub fn run(
+pub(super) fn run(
     options: &ProjectOptions,
     global: &GlobalArgs,
     arguments: &DiffArgs,

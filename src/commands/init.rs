@@ -16,7 +16,7 @@ use crate::output::definitions::{self, ConfigSyntax};
 
 use super::shared;
 
-pub fn run(global: &GlobalArgs, arguments: &InitArgs, output: &Output) -> Result<u8, Error> {
+pub(super) fn run(global: &GlobalArgs, arguments: &InitArgs, output: &Output) -> Result<u8, Error> {
     let service = match global.service.as_slice() {
         [] => None,
         [service] => Some(service.clone()),

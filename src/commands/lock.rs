@@ -20,7 +20,7 @@ use crate::exit_code;
 use crate::lock::{self, LockStore, Locker, SystemClock, WallClock};
 use crate::output::Output;
 
-pub fn run(
+pub(crate) fn run(
     config: &Config,
     aws: &AwsSettings,
     arguments: &LockArgs,

@@ -31,7 +31,7 @@ use crate::output::Output;
 use crate::project::ProjectOptions;
 use crate::render::JsonnetOptions;
 
-pub fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
+pub(crate) fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
     match &cli.command {
         Command::Version => return version::run(output),
         Command::Completions(arguments) => return completions::run(arguments, output),

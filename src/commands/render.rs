@@ -7,7 +7,7 @@ use crate::exit_code;
 use crate::output::Output;
 use crate::project::{Project, ProjectOptions};
 
-pub fn run(
+pub(super) fn run(
     options: &ProjectOptions,
     selection: &[String],
     arguments: &RenderArgs,

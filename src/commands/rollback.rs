@@ -16,7 +16,7 @@ use crate::project::ProjectOptions;
 
 use super::{selected, shared};
 
-pub fn run(
+pub(super) fn run(
     options: &ProjectOptions,
     global: &GlobalArgs,
     arguments: &RollbackArgs,

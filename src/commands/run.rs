@@ -34,7 +34,7 @@ const FROM_SERVICE_DEFINITION: [&str; 7] = [
     "enableECSManagedTags",
 ];
 
-pub fn run(
+pub(super) fn run(
     options: &ProjectOptions,
     global: &GlobalArgs,
     arguments: &RunArgs,

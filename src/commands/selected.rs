@@ -10,7 +10,7 @@ use crate::plan::Target;
 use crate::project::{Project, ProjectOptions};
 
 /// Loads the project and prints its config warnings.
-pub fn project(options: &ProjectOptions, output: &Output) -> Result<Project, Error> {
+pub(super) fn project(options: &ProjectOptions, output: &Output) -> Result<Project, Error> {
     let project = Project::load(options)?;
     project
         .config
@@ -21,7 +21,7 @@ pub fn project(options: &ProjectOptions, output: &Output) -> Result<Project, Err
 }
 
 /// The configured service's target; an error when the config names no service.
-pub fn target(project: &Project, region: &str) -> Result<Target, Error> {
+pub(super) fn target(project: &Project, region: &str) -> Result<Target, Error> {
     let service = project.config.service.clone().ok_or_else(|| {
         Error::usage(
             format!(
@@ -40,7 +40,7 @@ pub fn target(project: &Project, region: &str) -> Result<Target, Error> {
 
 /// The live service, or an error naming what was looked for. An unknown cluster is AWS's own
 /// ClusterNotFoundException, which already carries a hint.
-pub async fn live_service(ecs: &impl EcsApi, target: &Target) -> Result<LiveService, Error> {
+pub(super) async fn live_service(ecs: &impl EcsApi, target: &Target) -> Result<LiveService, Error> {
     ecs.describe_service(&target.cluster, &target.service)
         .await?
         .ok_or_else(|| {
@@ -60,7 +60,7 @@ pub async fn live_service(ecs: &impl EcsApi, target: &Target) -> Result<LiveServ
 
 /// The task definition the service runs: its PRIMARY deployment's (ECS reports the service's
 /// own `taskDefinition` as the same, but an emulator may not).
-pub fn running_task_definition(service: &LiveService) -> String {
+pub(super) fn running_task_definition(service: &LiveService) -> String {
     service
         .primary_deployment()
         .map(|deployment| deployment.task_definition.clone())
@@ -69,7 +69,7 @@ pub fn running_task_definition(service: &LiveService) -> String {
 }
 
 /// The task definition the service runs, described (with tags).
-pub async fn current_task_definition(
+pub(super) async fn current_task_definition(
     ecs: &impl EcsApi,
     service: &LiveService,
 ) -> Result<crate::aws::ecs::LiveTaskDefinition, Error> {
@@ -86,7 +86,12 @@ pub async fn current_task_definition(
 
 /// Asks on the terminal and accepts only `expected` as the answer. Without a terminal it fails
 /// instead of hanging, and `hint` says how to go on without the question (`--force`).
-pub fn confirm(question: &str, expected: &str, hint: &str, output: &Output) -> Result<(), Error> {
+pub(super) fn confirm(
+    question: &str,
+    expected: &str,
+    hint: &str,
+    output: &Output,
+) -> Result<(), Error> {
     use std::io::{BufRead, IsTerminal};
     if !std::io::stdin().is_terminal() {
         return Err(Error::usage(
@@ -109,7 +114,7 @@ pub fn confirm(question: &str, expected: &str, hint: &str, output: &Output) -> R
 
 /// Which ACTIVE revisions of `family` are in use, and by what: the deployments of every
 /// service of the cluster, and the family's tasks that have not stopped. Keyed by revision.
-pub async fn revisions_in_use(
+pub(super) async fn revisions_in_use(
     ecs: &impl EcsApi,
     cluster: &str,
     family: &str,

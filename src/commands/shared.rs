@@ -19,7 +19,7 @@ use crate::plan::{self, FORMAT_VERSION, Plan, PlanOptions, PlanRequest, Target, 
 use crate::project::Project;
 
 /// Loads the project and prints the config's warnings.
-pub fn load_project(
+pub(super) fn load_project(
     options: &crate::project::ProjectOptions,
     output: &Output,
 ) -> Result<Project, Error> {
@@ -32,7 +32,7 @@ pub fn load_project(
 
 /// Plans the selected services now (`--service`, else all): their checked documents, their
 /// live state, the sealed plan.
-pub async fn plan_now(
+pub(super) async fn plan_now(
     project: &Project,
     global: &GlobalArgs,
     flags: &PlanFlags,
@@ -52,14 +52,14 @@ pub async fn plan_now(
     .await
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|error| Error::usage(format!("cannot start the async runtime: {error}"), None))
 }
 
-pub fn aws_settings(global: &GlobalArgs, project: &Project) -> AwsSettings {
+pub(super) fn aws_settings(global: &GlobalArgs, project: &Project) -> AwsSettings {
     AwsSettings {
         region: global
             .region
@@ -71,7 +71,7 @@ pub fn aws_settings(global: &GlobalArgs, project: &Project) -> AwsSettings {
 }
 
 /// Loads the SDK configuration and the region every target is in.
-pub async fn sdk_config(settings: &AwsSettings) -> Result<(SdkConfig, String), Error> {
+pub(super) async fn sdk_config(settings: &AwsSettings) -> Result<(SdkConfig, String), Error> {
     let config = aws::sdk::load(settings).await;
     let region = config
         .region()
@@ -87,7 +87,7 @@ pub async fn sdk_config(settings: &AwsSettings) -> Result<(SdkConfig, String), E
 
 /// The desired side of every selected service (`--service`, else all), checked; warnings go
 /// to stderr. A config without services plans its task definition alone.
-pub fn desired_requests(
+pub(super) fn desired_requests(
     project: &Project,
     region: &str,
     selection: &[String],
@@ -155,7 +155,7 @@ pub fn desired_requests(
 
 /// What the config says about every plan: how documents are compared and which values are
 /// masked. Commands add their flags on top.
-pub fn project_plan_options(project: &Project) -> PlanOptions {
+pub(super) fn project_plan_options(project: &Project) -> PlanOptions {
     PlanOptions {
         normalize: NormalizeOptions {
             ignore_tags: project.config.ignore_tags.clone(),
@@ -165,7 +165,7 @@ pub fn project_plan_options(project: &Project) -> PlanOptions {
     }
 }
 
-pub fn plan_options(project: &Project, flags: &PlanFlags) -> (PlanOptions, RevisionChoice) {
+pub(super) fn plan_options(project: &Project, flags: &PlanFlags) -> (PlanOptions, RevisionChoice) {
     let options = PlanOptions {
         skip_task_definition: flags.skip_task_definition,
         desired_count: flags.tasks,
@@ -182,7 +182,7 @@ pub fn plan_options(project: &Project, flags: &PlanFlags) -> (PlanOptions, Revis
 }
 
 /// Fetches the live state of every requested service and plans it; the plan is sealed.
-pub async fn compute_plan(
+pub(super) async fn compute_plan(
     ecs: &impl EcsApi,
     requests: &[PlanRequest],
     options: &PlanOptions,
@@ -207,14 +207,14 @@ pub async fn compute_plan(
     }))
 }
 
-pub fn now_rfc3339() -> String {
+pub(super) fn now_rfc3339() -> String {
     use crate::lock::WallClock;
     crate::lock::format_rfc3339(crate::lock::SystemClock.now_epoch_seconds())
 }
 
 /// How every one-step command ends: `--dry-run` prints the plan on stdout and changes nothing;
 /// otherwise the plan is shown on stderr and, when it changes anything, applied under the lock.
-pub async fn show_and_apply(
+pub(super) async fn show_and_apply(
     plan: &Plan,
     dry_run: bool,
     project: &Project,
@@ -236,7 +236,7 @@ pub async fn show_and_apply(
     Ok(crate::exit_code::SUCCESS)
 }
 
-pub fn render(plan: &Plan, format: PlanFormat, output: &Output) -> String {
+pub(super) fn render(plan: &Plan, format: PlanFormat, output: &Output) -> String {
     let defaults = RenderOptions::default();
     let options = RenderOptions {
         color: output.color() && format == PlanFormat::Text && stdout_is_terminal(),
@@ -260,7 +260,11 @@ fn stdout_is_terminal() -> bool {
 }
 
 /// Writes a sealed plan to a path or `s3://bucket/key`.
-pub async fn save(plan: &Plan, destination: &str, config: Option<&SdkConfig>) -> Result<(), Error> {
+pub(super) async fn save(
+    plan: &Plan,
+    destination: &str,
+    config: Option<&SdkConfig>,
+) -> Result<(), Error> {
     match aws::s3::parse_url(destination) {
         Some((bucket, key)) => {
             let config = config.ok_or_else(|| Error::usage("S3 needs AWS settings", None))?;
@@ -274,7 +278,7 @@ pub async fn save(plan: &Plan, destination: &str, config: Option<&SdkConfig>) ->
 }
 
 /// Reads and checks a plan from a path or `s3://bucket/key`.
-pub async fn load(source: &str, settings: &AwsSettings) -> Result<Plan, Error> {
+pub(super) async fn load(source: &str, settings: &AwsSettings) -> Result<Plan, Error> {
     match aws::s3::parse_url(source) {
         Some((bucket, key)) => {
             let config = aws::sdk::load(settings).await;
@@ -294,12 +298,12 @@ fn s3_url_error(url: &str) -> Error {
     )
 }
 
-pub fn ecs_client(config: &SdkConfig) -> SdkEcs {
+pub(super) fn ecs_client(config: &SdkConfig) -> SdkEcs {
     SdkEcs::new(config)
 }
 
 /// How apply-like commands execute: lock wait, rollout wait, progress format.
-pub struct Execution {
+pub(super) struct Execution {
     pub lock_timeout: std::time::Duration,
     /// How many services are applied at once.
     pub parallelism: usize,
@@ -307,7 +311,7 @@ pub struct Execution {
     pub reporter: std::sync::Arc<dyn crate::apply::Reporter>,
 }
 
-pub fn execution(
+pub(super) fn execution(
     arguments: &crate::cli::ExecutionArgs,
     project: &Project,
     output: &Output,
@@ -356,7 +360,7 @@ pub fn execution(
 
 /// Refuses a saved plan made for another environment or for services this project does not
 /// deploy (another cluster, region or service name).
-pub fn check_plan_matches(
+pub(super) fn check_plan_matches(
     plan: &Plan,
     project: &Project,
     environment: Option<&str>,
@@ -428,7 +432,7 @@ async fn open_lock_store(
 /// SIGINT and SIGTERM alike. The lock is the config's, or the default DynamoDB table, created
 /// on first use. `work` gets the lease, to check before each mutating call.
 #[allow(clippy::too_many_arguments)]
-pub async fn under_service_lock<T, F>(
+pub(super) async fn under_service_lock<T, F>(
     project: &Project,
     config: &SdkConfig,
     target: &Target,
@@ -473,7 +477,7 @@ where
 /// then the services are applied `execution.parallelism` at a time, each stopping on its own
 /// lost lease; then every lock is released — on success, failure, SIGINT and SIGTERM alike.
 /// A failure of one service is reported and does not stop the others.
-pub async fn apply_plan(
+pub(super) async fn apply_plan(
     plan: &Plan,
     project: &Project,
     config: &SdkConfig,

@@ -9,7 +9,7 @@ use crate::output::Output;
 
 use super::shared;
 
-pub fn run(global: &GlobalArgs, arguments: &ShowArgs, output: &Output) -> Result<u8, Error> {
+pub(super) fn run(global: &GlobalArgs, arguments: &ShowArgs, output: &Output) -> Result<u8, Error> {
     let settings = AwsSettings {
         region: global.region.clone(),
         profile: global.profile.clone(),

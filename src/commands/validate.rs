@@ -6,7 +6,7 @@ use crate::exit_code;
 use crate::output::Output;
 use crate::project::{Project, ProjectOptions};
 
-pub fn run(options: &ProjectOptions, output: &Output) -> Result<u8, Error> {
+pub(super) fn run(options: &ProjectOptions, output: &Output) -> Result<u8, Error> {
     let project = Project::load(options)?;
     for warning in &project.config.warnings {
         output.warn(warning);

@@ -27,7 +27,11 @@ use super::{selected, shared};
 /// The service principal ECS tasks assume their roles with.
 const ECS_TASKS_PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
 
-pub fn run(options: &ProjectOptions, global: &GlobalArgs, output: &Output) -> Result<u8, Error> {
+pub(super) fn run(
+    options: &ProjectOptions,
+    global: &GlobalArgs,
+    output: &Output,
+) -> Result<u8, Error> {
     let project = selected::project(options, output)?;
     let task_definition = project.task_definition()?;
     task_definition

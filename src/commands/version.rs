@@ -4,7 +4,7 @@ use crate::error::Error;
 use crate::exit_code;
 use crate::output::Output;
 
-pub fn run(output: &Output) -> Result<u8, Error> {
+pub(super) fn run(output: &Output) -> Result<u8, Error> {
     output
         .data(&format!("ristretto {}", env!("CARGO_PKG_VERSION")))
         .map_err(Error::Stdout)?;

@@ -13,7 +13,7 @@ use crate::project::ProjectOptions;
 
 use super::{selected, shared};
 
-pub fn run(
+pub(super) fn run(
     options: &ProjectOptions,
     global: &GlobalArgs,
     arguments: &WaitArgs,

@@ -19,7 +19,7 @@ pub enum EnvfileError {
     },
 }
 
-pub fn read(path: &Path) -> Result<Vec<(String, String)>, EnvfileError> {
+pub(crate) fn read(path: &Path) -> Result<Vec<(String, String)>, EnvfileError> {
     let text = std::fs::read_to_string(path).map_err(|source| EnvfileError::Read {
         path: path.to_path_buf(),
         source,
@@ -31,7 +31,7 @@ pub fn read(path: &Path) -> Result<Vec<(String, String)>, EnvfileError> {
     })
 }
 
-pub fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
+pub(crate) fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
     let mut variables = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let line = raw.trim();

@@ -3,8 +3,8 @@
 //! with a suggestion. This module must not read definitions or talk to AWS.
 
 pub mod duration;
-pub mod envfile;
-pub mod version_constraint;
+pub(crate) mod envfile;
+pub(crate) mod version_constraint;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

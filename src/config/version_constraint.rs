@@ -38,13 +38,13 @@ enum Operator {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Constraints {
+pub(crate) struct Constraints {
     text: String,
     parts: Vec<(Operator, Version)>,
 }
 
 impl Constraints {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let mut parts = Vec::new();
         for piece in text.split(',') {
             let piece = piece.trim();
@@ -72,7 +72,7 @@ impl Constraints {
 
     /// Checks the running version. A running version that cannot be parsed (a development
     /// build) passes, as in ecspresso.
-    pub fn check(&self, running: &str) -> Result<(), String> {
+    pub(crate) fn check(&self, running: &str) -> Result<(), String> {
         let Some(current) = parse_version(running) else {
             return Ok(());
         };

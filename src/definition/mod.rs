@@ -13,14 +13,14 @@ mod service_definition;
 mod task_definition;
 mod validate;
 
-pub use service_definition::check_service_definition;
-pub use task_definition::check_task_definition;
+pub(crate) use service_definition::check_service_definition;
+pub(crate) use task_definition::check_task_definition;
 
 use serde_json::Value;
 
 /// A document that passed the checks.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Checked {
+pub(crate) struct Checked {
     /// The document as it should be registered/created: unwrapped, read-only and config-owned
     /// keys removed, task `cpu`/`memory` as strings, an empty `tags` list removed.
     pub document: Value,
@@ -30,7 +30,7 @@ pub struct Checked {
 
 /// One finding about one place of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// Where, in the file as written: `containerDefinitions[0].enviroment`; empty for the whole
     /// document.
     pub path: String,
@@ -53,7 +53,7 @@ impl std::fmt::Display for Problem {
 /// Every problem that makes a document unusable. Never empty.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", describe_problems(.problems))]
-pub struct DefinitionErrors {
+pub(crate) struct DefinitionErrors {
     pub problems: Vec<Problem>,
 }
 

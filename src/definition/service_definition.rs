@@ -25,7 +25,7 @@ const DECIDED_BY_THE_CONFIG: &[(&str, &str)] = &[
 ];
 
 /// Checks a rendered service definition document; see [`Checked`] for what the result holds.
-pub fn check_service_definition(doc: Value) -> Result<Checked, DefinitionErrors> {
+pub(crate) fn check_service_definition(doc: Value) -> Result<Checked, DefinitionErrors> {
     let Value::Object(mut definition) = doc else {
         return Err(not_an_object("a service definition", &doc));
     };

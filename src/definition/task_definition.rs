@@ -20,7 +20,7 @@ const WRAPPER_KEY: &str = "taskDefinition";
 const WRAPPER_TAGS_KEY: &str = "tags";
 
 /// Checks a rendered task definition document; see [`Checked`] for what the result holds.
-pub fn check_task_definition(doc: Value) -> Result<Checked, DefinitionErrors> {
+pub(crate) fn check_task_definition(doc: Value) -> Result<Checked, DefinitionErrors> {
     let Value::Object(mut top) = doc else {
         return Err(not_an_object("a task definition", &doc));
     };

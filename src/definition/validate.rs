@@ -398,7 +398,7 @@ fn quoted(text: &str) -> String {
 pub(crate) struct DocPath(String);
 
 impl DocPath {
-    pub fn with_member<R>(&mut self, name: &str, inside: impl FnOnce(&mut Self) -> R) -> R {
+    pub(super) fn with_member<R>(&mut self, name: &str, inside: impl FnOnce(&mut Self) -> R) -> R {
         let start = self.0.len();
         if is_identifier(name) {
             if !self.0.is_empty() {
@@ -416,11 +416,11 @@ impl DocPath {
     }
 
     /// Map keys are written like member names; the separate name says what they are.
-    pub fn with_key<R>(&mut self, key: &str, inside: impl FnOnce(&mut Self) -> R) -> R {
+    pub(super) fn with_key<R>(&mut self, key: &str, inside: impl FnOnce(&mut Self) -> R) -> R {
         self.with_member(key, inside)
     }
 
-    pub fn with_index<R>(&mut self, index: usize, inside: impl FnOnce(&mut Self) -> R) -> R {
+    pub(super) fn with_index<R>(&mut self, index: usize, inside: impl FnOnce(&mut Self) -> R) -> R {
         let start = self.0.len();
         self.0.push_str(&format!("[{index}]"));
         let result = inside(self);

@@ -77,7 +77,7 @@ pub fn format_rfc3339(epoch_seconds: i64) -> String {
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` to epoch seconds (fraction dropped).
 /// `None` for anything else: the value comes from another host and is only displayed.
-pub fn parse_rfc3339(text: &str) -> Option<i64> {
+pub(super) fn parse_rfc3339(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
     if bytes.len() < 20 || bytes[4] != b'-' || bytes[7] != b'-' || bytes[13] != b':' {
         return None;

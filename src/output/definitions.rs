@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::normalize::{self, NormalizeOptions};
 
 /// A `register-task-definition` input equivalent to a described task definition (with `tags`).
-pub fn task_definition(live: &Value) -> Value {
+pub(crate) fn task_definition(live: &Value) -> Value {
     let options = NormalizeOptions::default();
     minimal(live, |document| {
         normalize::task_definition(document, &options)
@@ -22,7 +22,7 @@ pub fn task_definition(live: &Value) -> Value {
 /// A service definition (create-service input without cluster, name and task definition)
 /// equivalent to a described service (with `tags`). `desiredCount` is kept: it is what the
 /// service runs, and leaving it out would mean "leave it to ECS" rather than "the same".
-pub fn service_definition(live: &Value) -> Value {
+pub(crate) fn service_definition(live: &Value) -> Value {
     let options = NormalizeOptions::default();
     minimal(live, |document| normalize::service(document, &options))
 }
@@ -94,14 +94,14 @@ fn strip(
 }
 
 /// Pretty JSON with a final newline.
-pub fn json_text(document: &Value) -> String {
+pub(crate) fn json_text(document: &Value) -> String {
     let mut text = serde_json::to_string_pretty(document).unwrap_or_default();
     text.push('\n');
     text
 }
 
 /// Jsonnet as people write it: unquoted identifier keys, single-quoted strings, trailing commas.
-pub fn jsonnet_text(document: &Value) -> String {
+pub(crate) fn jsonnet_text(document: &Value) -> String {
     let mut out = String::new();
     write_jsonnet(document, 0, &mut out);
     out.push('\n');
@@ -184,7 +184,7 @@ fn jsonnet_string(text: &str) -> String {
 }
 
 /// The config `init` writes, in the syntax its file name asks for (YAML, JSON or Jsonnet).
-pub fn config_text(entries: &[(&str, String)], syntax: ConfigSyntax) -> String {
+pub(crate) fn config_text(entries: &[(&str, String)], syntax: ConfigSyntax) -> String {
     let map: Map<String, Value> = entries
         .iter()
         .map(|(key, value)| ((*key).to_owned(), Value::String(value.clone())))
@@ -218,7 +218,7 @@ pub fn config_text(entries: &[(&str, String)], syntax: ConfigSyntax) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfigSyntax {
+pub(crate) enum ConfigSyntax {
     Yaml,
     Json,
     Jsonnet,

@@ -14,7 +14,7 @@ use std::error::Error as _;
 use super::{Style, paint};
 use crate::error::Error;
 
-pub fn render(error: &Error, color: bool) -> String {
+pub(crate) fn render(error: &Error, color: bool) -> String {
     let mut out = String::new();
     render_into(&mut out, error, color);
     out

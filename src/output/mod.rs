@@ -2,34 +2,34 @@
 //! carries everything meant for a person: warnings, progress, errors with `caused by:` and
 //! `hint:` lines. Colour is decided here (`--color`, `NO_COLOR`, whether stderr is a terminal).
 
-pub mod definitions;
-pub mod error;
-pub mod plan;
-pub mod progress;
-pub mod revisions;
-pub mod status;
-pub mod verify;
+pub(crate) mod definitions;
+pub(crate) mod error;
+pub(crate) mod plan;
+pub(crate) mod progress;
+pub(crate) mod revisions;
+pub(crate) mod status;
+pub(crate) mod verify;
 
 use std::io::{IsTerminal, Write};
 
 use crate::cli::ColorChoice;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
+pub(crate) enum Verbosity {
     Quiet,
     Normal,
     Verbose,
 }
 
 #[derive(Debug, Clone)]
-pub struct Output {
+pub(crate) struct Output {
     color: bool,
     verbosity: Verbosity,
 }
 
 /// ANSI styles used on stderr. Kept to a handful so that output stays readable without colour.
 #[derive(Debug, Clone, Copy)]
-pub enum Style {
+pub(crate) enum Style {
     Error,
     Warning,
     Hint,
@@ -50,7 +50,7 @@ impl Style {
 }
 
 impl Output {
-    pub fn new(choice: ColorChoice, quiet: bool, verbose: bool) -> Self {
+    pub(crate) fn new(choice: ColorChoice, quiet: bool, verbose: bool) -> Self {
         let color = match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -69,24 +69,16 @@ impl Output {
         Self { color, verbosity }
     }
 
-    /// An output with no colour, for tests and snapshots.
-    pub fn plain() -> Self {
-        Self {
-            color: false,
-            verbosity: Verbosity::Normal,
-        }
-    }
-
-    pub fn color(&self) -> bool {
+    pub(crate) fn color(&self) -> bool {
         self.color
     }
 
-    pub fn paint(&self, style: Style, text: &str) -> String {
+    pub(crate) fn paint(&self, style: Style, text: &str) -> String {
         paint(self.color, style, text)
     }
 
     /// Writes data to stdout. A closed pipe (`ristretto render | head`) is not an error.
-    pub fn data(&self, text: &str) -> std::io::Result<()> {
+    pub(crate) fn data(&self, text: &str) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
         let result = stdout
             .write_all(text.as_bytes())
@@ -104,7 +96,7 @@ impl Output {
         }
     }
 
-    pub fn warn(&self, message: &str) {
+    pub(crate) fn warn(&self, message: &str) {
         if self.verbosity != Verbosity::Quiet {
             self.stderr(&format!(
                 "{} {message}",
@@ -113,19 +105,19 @@ impl Output {
         }
     }
 
-    pub fn info(&self, message: &str) {
+    pub(crate) fn info(&self, message: &str) {
         if self.verbosity != Verbosity::Quiet {
             self.stderr(message);
         }
     }
 
-    pub fn debug(&self, message: &str) {
+    pub(crate) fn debug(&self, message: &str) {
         if self.verbosity == Verbosity::Verbose {
             self.stderr(&self.paint(Style::Dim, message));
         }
     }
 
-    pub fn error(&self, error: &crate::error::Error) {
+    pub(crate) fn error(&self, error: &crate::error::Error) {
         self.stderr(error::render(error, self.color).trim_end());
     }
 
@@ -135,7 +127,7 @@ impl Output {
     }
 }
 
-pub fn paint(color: bool, style: Style, text: &str) -> String {
+pub(crate) fn paint(color: bool, style: Style, text: &str) -> String {
     if color {
         format!("{}{text}\x1b[0m", style.code())
     } else {

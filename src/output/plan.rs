@@ -51,13 +51,13 @@ use crate::diff::{Change, Diff, Path, Segment};
 use crate::plan::{Action, Plan, ServicePlan, TaskDefinitionRef};
 
 /// The version of the `--format json` output (independent of the plan file's version).
-pub const JSON_FORMAT_VERSION: u32 = 1;
+pub(crate) const JSON_FORMAT_VERSION: u32 = 1;
 
 /// What a masked value is replaced with, in every rendering.
-pub const SENSITIVE: &str = "(sensitive)";
+pub(crate) const SENSITIVE: &str = "(sensitive)";
 
 /// Parts of an environment variable's name that mark its value as secret.
-pub const DEFAULT_SECRET_PATTERNS: [&str; 4] = ["PASSWORD", "SECRET", "TOKEN", "KEY"];
+pub(crate) const DEFAULT_SECRET_PATTERNS: [&str; 4] = ["PASSWORD", "SECRET", "TOKEN", "KEY"];
 
 /// The summary verbs in the order `Plan::summary` uses; the JSON summary lists every one (with
 /// 0) so that machines can read a count without checking whether the key exists.
@@ -71,7 +71,7 @@ const INLINE_WIDTH: usize = 72;
 const WRAP_WIDTH: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderOptions {
+pub(crate) struct RenderOptions {
     /// ANSI colour in the human rendering (Markdown and JSON never have any).
     pub color: bool,
     /// Case-insensitive substrings of environment variable names whose values are masked.
@@ -102,7 +102,7 @@ impl RenderOptions {
 
 /// The plan for a terminal, Terraform-like: per service its changes nested under their common
 /// parents, its actions and notes, then `Plan: 1 to register, 1 to update.`
-pub fn human(plan: &Plan, options: &RenderOptions) -> String {
+pub(crate) fn human(plan: &Plan, options: &RenderOptions) -> String {
     let color = options.color;
     let mut out = String::new();
     if plan.has_changes() {
@@ -251,7 +251,7 @@ fn sign_text(sign: Sign, color: bool) -> String {
 /// The plan for a pull-request comment: a summary table, then per service a collapsible block
 /// with its changes as a `diff` code block (GitHub colours `+` and `-` lines), actions and notes,
 /// and the plan id and digest at the bottom. Never contains ANSI codes.
-pub fn markdown(plan: &Plan, options: &RenderOptions) -> String {
+pub(crate) fn markdown(plan: &Plan, options: &RenderOptions) -> String {
     let mut out = String::from("### ristretto plan");
     if let Some(environment) = &plan.environment {
         out.push_str(&format!(" · `{}`", environment.replace('`', "'")));
@@ -415,7 +415,7 @@ fn escape_html(text: &str) -> String {
 
 /// The plan for machines; the shape is documented at the top of this file. Pretty-printed, with
 /// a trailing newline.
-pub fn json(plan: &Plan, options: &RenderOptions) -> String {
+pub(crate) fn json(plan: &Plan, options: &RenderOptions) -> String {
     let mut summary = Map::new();
     for (verb, count) in plan.summary() {
         summary.insert(verb.to_owned(), json!(count));

@@ -14,12 +14,12 @@ use crate::aws::ecs::task_definition_short_name;
 use crate::config::duration;
 use crate::lock::LockEvent;
 
-pub struct HumanReporter {
+pub(crate) struct HumanReporter {
     output: Output,
 }
 
 impl HumanReporter {
-    pub fn new(output: &Output) -> Self {
+    pub(crate) fn new(output: &Output) -> Self {
         Self {
             output: output.clone(),
         }
@@ -35,12 +35,12 @@ impl Reporter for HumanReporter {
 }
 
 /// JSON lines on stdout; a lock serializes writers so lines never interleave.
-pub struct JsonReporter {
+pub(crate) struct JsonReporter {
     stdout: Mutex<()>,
 }
 
 impl JsonReporter {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             stdout: Mutex::new(()),
         }
@@ -86,7 +86,7 @@ fn progress_text(deployment: &DeploymentProgress) -> String {
 }
 
 /// The line a person sees for an event; `None` for events too chatty to show (renewals).
-pub fn human_line(event: &ApplyEvent, color: bool) -> Option<String> {
+pub(crate) fn human_line(event: &ApplyEvent, color: bool) -> Option<String> {
     let name = |target: &crate::plan::Target| {
         paint(
             color,
@@ -213,7 +213,7 @@ pub fn human_line(event: &ApplyEvent, color: bool) -> Option<String> {
 }
 
 /// The JSON object for an event: `{"event": "...", ...}` with stable field names.
-pub fn json_line(event: &ApplyEvent) -> Value {
+pub(crate) fn json_line(event: &ApplyEvent) -> Value {
     let target = |target: &crate::plan::Target| json!({"region": target.region, "cluster": target.cluster, "service": target.service});
     match event {
         ApplyEvent::Lock(LockEvent::Waiting {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 /// One revision as `revisions` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RevisionRow {
+pub(crate) struct RevisionRow {
     pub revision: i64,
     pub arn: String,
     /// "service api (PRIMARY)", "task 0f3…": empty when nothing uses it.
@@ -14,7 +14,7 @@ pub struct RevisionRow {
 }
 
 /// Rows are printed in the order given (the caller sorts newest first).
-pub fn table(family: &str, rows: &[RevisionRow]) -> String {
+pub(crate) fn table(family: &str, rows: &[RevisionRow]) -> String {
     if rows.is_empty() {
         return format!("{family} has no ACTIVE revision\n");
     }
@@ -36,7 +36,7 @@ pub fn table(family: &str, rows: &[RevisionRow]) -> String {
     format!("{table}\n")
 }
 
-pub fn json(family: &str, rows: &[RevisionRow]) -> Value {
+pub(crate) fn json(family: &str, rows: &[RevisionRow]) -> Value {
     json!(
         rows.iter()
             .map(|row| json!({

@@ -10,7 +10,7 @@ use crate::aws::ecs::{LiveService, LiveTaskDefinition, task_definition_short_nam
 
 /// What `status` shows.
 #[derive(Debug, Clone, Copy)]
-pub struct StatusView<'a> {
+pub(crate) struct StatusView<'a> {
     pub cluster: &'a str,
     pub service: &'a LiveService,
     pub task_definition: Option<&'a LiveTaskDefinition>,
@@ -61,7 +61,7 @@ fn suspended(target: &ScalableTarget) -> Vec<&'static str> {
 }
 
 /// The text `status` prints on stdout.
-pub fn human(view: &StatusView<'_>, color: bool) -> String {
+pub(crate) fn human(view: &StatusView<'_>, color: bool) -> String {
     let service = view.service;
     let heading = |title: &str| paint(color, Style::Bold, title);
     let mut lines = vec![
@@ -170,7 +170,7 @@ pub fn human(view: &StatusView<'_>, color: bool) -> String {
 }
 
 /// `status --format json`.
-pub fn json(view: &StatusView<'_>) -> Value {
+pub(crate) fn json(view: &StatusView<'_>) -> Value {
     let service = view.service;
     json!({
         "cluster": view.cluster,

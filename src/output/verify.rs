@@ -5,7 +5,7 @@
 use comfy_table::{Table, presets};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckStatus {
+pub(crate) enum CheckStatus {
     Ok,
     Failed,
     Skipped,
@@ -13,7 +13,7 @@ pub enum CheckStatus {
 
 /// One verified reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
+pub(crate) struct Check {
     /// "cluster", "execution role", "log group", …
     pub kind: &'static str,
     pub name: String,
@@ -22,7 +22,7 @@ pub struct Check {
     pub detail: String,
 }
 
-pub fn table(checks: &[Check]) -> String {
+pub(crate) fn table(checks: &[Check]) -> String {
     let mut table = Table::new();
     table.load_style(presets::ASCII_MARKDOWN);
     table.set_header(vec!["", "CHECK", "NAME", "RESULT"]);

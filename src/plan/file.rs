@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use super::{FORMAT_VERSION, Plan};
 
 #[derive(Debug, thiserror::Error)]
-pub enum PlanFileError {
+pub(crate) enum PlanFileError {
     #[error("{source_name}: not a ristretto plan file: {message}")]
     NotAPlan {
         source_name: String,
@@ -46,14 +46,14 @@ pub enum PlanFileError {
 
 impl PlanFileError {
     /// Refusals of a plan's content exit with 4; failing to read or write a file is an error (1).
-    pub fn is_refusal(&self) -> bool {
+    pub(crate) fn is_refusal(&self) -> bool {
         matches!(
             self,
             PlanFileError::UnsupportedVersion { .. } | PlanFileError::DigestMismatch { .. }
         )
     }
 
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             PlanFileError::DigestMismatch { .. } => {
                 Some("create a new plan with ristretto plan -o FILE and review it again".into())
@@ -67,7 +67,7 @@ impl PlanFileError {
 }
 
 /// The digest of a plan: SHA-256 of the canonical JSON of every field except `digest`.
-pub fn digest(plan: &Plan) -> String {
+pub(crate) fn digest(plan: &Plan) -> String {
     let mut value = serde_json::to_value(plan).expect("a plan always serializes");
     digest_of_value(&mut value)
 }
@@ -81,20 +81,20 @@ fn digest_of_value(value: &mut Value) -> String {
 }
 
 /// Sets the digest; the plan is ready to be written.
-pub fn seal(mut plan: Plan) -> Plan {
+pub(crate) fn seal(mut plan: Plan) -> Plan {
     plan.digest = digest(&plan);
     plan
 }
 
 /// The file's bytes: pretty JSON with a trailing newline.
-pub fn to_bytes(plan: &Plan) -> Vec<u8> {
+pub(crate) fn to_bytes(plan: &Plan) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(plan).expect("a plan always serializes");
     bytes.push(b'\n');
     bytes
 }
 
 /// Parses and checks a plan file: version first, then the digest, then the content.
-pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<Plan, PlanFileError> {
+pub(crate) fn from_bytes(bytes: &[u8], source_name: &str) -> Result<Plan, PlanFileError> {
     let not_a_plan = |message: String| PlanFileError::NotAPlan {
         source_name: source_name.to_owned(),
         message,
@@ -128,7 +128,7 @@ pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<Plan, PlanFileError
     Ok(plan)
 }
 
-pub fn read(path: &Path) -> Result<Plan, PlanFileError> {
+pub(crate) fn read(path: &Path) -> Result<Plan, PlanFileError> {
     let bytes = std::fs::read(path).map_err(|source| PlanFileError::Read {
         path: path.to_path_buf(),
         source,
@@ -137,7 +137,7 @@ pub fn read(path: &Path) -> Result<Plan, PlanFileError> {
 }
 
 /// Writes the plan with mode 0600, atomically (temporary file in the same directory, rename).
-pub fn write(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
+pub(crate) fn write(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
     let write_error = |source| PlanFileError::Write {
         path: path.to_path_buf(),
         source,

@@ -13,10 +13,8 @@
 //! - Actions are ordered and each names its inputs: register, then create or update (one
 //!   UpdateService call with only the changed fields), then tags.
 
-pub mod file;
+pub(crate) mod file;
 mod planner;
-
-pub use planner::describe_reference;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -25,13 +23,15 @@ use crate::aws::ecs::Tag;
 use crate::diff::Diff;
 use crate::normalize::NormalizeOptions;
 
-pub use planner::{LiveState, PlanError, PlanOptions, PlanRequest, fingerprint, plan_service};
+pub(crate) use planner::{
+    LiveState, PlanError, PlanOptions, PlanRequest, fingerprint, plan_service,
+};
 
 /// The plan file format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub format_version: u32,
     pub plan_id: String,
     /// RFC 3339, UTC.
@@ -51,7 +51,7 @@ pub struct Plan {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServicePlan {
+pub(crate) struct ServicePlan {
     pub target: Target,
     /// How the documents were compared (`ignore.tags`); apply recomputes the fingerprint the
     /// same way.
@@ -66,7 +66,7 @@ pub struct ServicePlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Target {
+pub(crate) struct Target {
     pub region: String,
     pub cluster: String,
     pub service: String,
@@ -74,7 +74,7 @@ pub struct Target {
 
 impl Target {
     /// The deploy lock's id for this service (ARCHITECTURE.md §6).
-    pub fn lock_id(&self) -> String {
+    pub(crate) fn lock_id(&self) -> String {
         format!(
             "ristretto/{}/{}/{}",
             self.region, self.cluster, self.service
@@ -94,7 +94,7 @@ impl std::fmt::Display for Target {
 
 /// The fingerprint of the live state a plan was computed against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Base {
+pub(crate) struct Base {
     pub service_arn: Option<String>,
     pub task_definition_arn: Option<String>,
     pub desired_count: Option<i64>,
@@ -108,7 +108,7 @@ impl Base {
     /// What differs between the base a plan was made on and the live state now, for the
     /// "plan is stale" message. `desired_count` counts only when the plan sets the count (an
     /// autoscaler changing it must not invalidate plans that leave it alone).
-    pub fn differences(&self, now: &Base, compare_desired_count: bool) -> Vec<String> {
+    pub(crate) fn differences(&self, now: &Base, compare_desired_count: bool) -> Vec<String> {
         let mut differences = Vec::new();
         let describe = |value: &Option<String>| value.clone().unwrap_or_else(|| "none".into());
         if self.service_arn != now.service_arn {
@@ -147,7 +147,7 @@ impl Base {
 
 /// The documents apply sends: exactly what was rendered at plan time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Desired {
+pub(crate) struct Desired {
     pub task_definition: Value,
     /// `None` for a plan that only registers a task definition (no service configured).
     pub service: Option<Value>,
@@ -155,13 +155,13 @@ pub struct Desired {
 
 /// What changes, per document, as structured diffs of the normalized forms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Changes {
+pub(crate) struct Changes {
     pub task_definition: Diff,
     pub service: Diff,
 }
 
 impl Changes {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.task_definition.is_empty() && self.service.is_empty()
     }
 }
@@ -169,7 +169,7 @@ impl Changes {
 /// Which task definition a service action uses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum TaskDefinitionRef {
+pub(crate) enum TaskDefinitionRef {
     /// The revision this plan's `register_task_definition` action creates.
     Registered,
     /// A revision that exists already (reused, `--revision`, `--latest-task-definition`).
@@ -178,7 +178,7 @@ pub enum TaskDefinitionRef {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-pub enum Action {
+pub(crate) enum Action {
     RegisterTaskDefinition {
         family: String,
     },
@@ -202,7 +202,7 @@ pub enum Action {
 
 impl Action {
     /// The verb of the plan's summary line ("1 to register, 1 to update").
-    pub fn verb(&self) -> &'static str {
+    pub(crate) fn verb(&self) -> &'static str {
         match self {
             Action::RegisterTaskDefinition { .. } => "register",
             Action::CreateService { .. } => "create",
@@ -213,14 +213,14 @@ impl Action {
 }
 
 impl Plan {
-    pub fn has_changes(&self) -> bool {
+    pub(crate) fn has_changes(&self) -> bool {
         self.services
             .iter()
             .any(|service| !service.actions.is_empty())
     }
 
     /// Counts per verb over all services, in a fixed order, for the summary line.
-    pub fn summary(&self) -> Vec<(&'static str, usize)> {
+    pub(crate) fn summary(&self) -> Vec<(&'static str, usize)> {
         ["register", "create", "update", "tag"]
             .into_iter()
             .map(|verb| {

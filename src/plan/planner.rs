@@ -6,14 +6,14 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{Action, Base, Changes, Desired, ServicePlan, Target, TaskDefinitionRef};
-use crate::aws::ecs::{LiveService, LiveTaskDefinition, Tag, task_definition_short_name};
+use crate::aws::ecs::{LiveService, LiveTaskDefinition, Tag};
 use crate::diff::{self, Diff};
 use crate::normalize::{self, NormalizeOptions, REPLACEMENT_FIELDS};
 use crate::tfstate::Ownership;
 
 /// What the user asked for besides the documents (flags shared by `plan` and `deploy`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PlanOptions {
+pub(crate) struct PlanOptions {
     pub normalize: NormalizeOptions,
     /// `--skip-task-definition`: keep the service's task definition (or `chosen`).
     pub skip_task_definition: bool,
@@ -30,7 +30,7 @@ pub struct PlanOptions {
 
 /// The desired side of one service.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PlanRequest {
+pub(crate) struct PlanRequest {
     pub target: Target,
     /// The checked task definition document.
     pub task_definition: Value,
@@ -42,7 +42,7 @@ pub struct PlanRequest {
 
 /// The live side of one service, as the caller fetched it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct LiveState {
+pub(crate) struct LiveState {
     /// `None`: the service does not exist (or is INACTIVE).
     pub service: Option<LiveService>,
     /// The task definition the live service runs.
@@ -55,7 +55,7 @@ pub struct LiveState {
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum PlanError {
+pub(crate) enum PlanError {
     #[error("{target}: {} cannot be changed by UpdateService: the service requires replacement", fields.iter().map(|(field, before, after)| format!("{field} ({before} → {after})")).collect::<Vec<_>>().join(", "))]
     RequiresReplacement {
         target: Target,
@@ -72,7 +72,7 @@ pub enum PlanError {
 }
 
 impl PlanError {
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             PlanError::RequiresReplacement { .. } => Some(
                 "keep the live value in the definition, or delete and re-create the service \
@@ -95,7 +95,7 @@ impl PlanError {
 
 /// Plans one service. `options.desired_count` is applied to the desired service document, which
 /// is what the plan records and apply sends.
-pub fn plan_service(
+pub(crate) fn plan_service(
     request: &PlanRequest,
     live: &LiveState,
     options: &PlanOptions,
@@ -442,7 +442,7 @@ fn tag_changes(
 }
 
 /// The fingerprint of the live state, computed the same way at plan and at apply time.
-pub fn fingerprint(desired: &Desired, live: &LiveState, options: &NormalizeOptions) -> Base {
+pub(crate) fn fingerprint(desired: &Desired, live: &LiveState, options: &NormalizeOptions) -> Base {
     let service = live.service.as_ref();
     let remote_service = match (service, &desired.service) {
         (Some(live_service), Some(desired_service)) => {
@@ -477,14 +477,6 @@ pub fn fingerprint(desired: &Desired, live: &LiveState, options: &NormalizeOptio
         desired_count: service.map(|service| service.desired_count),
         deployment_ids,
         live_sha256: format!("{:x}", Sha256::digest(canonical.as_bytes())),
-    }
-}
-
-/// `family:revision` of the revision a plan section ends with, for messages.
-pub fn describe_reference(reference: &TaskDefinitionRef, family: &str) -> String {
-    match reference {
-        TaskDefinitionRef::Registered => format!("{family}:(new revision)"),
-        TaskDefinitionRef::Existing { arn } => task_definition_short_name(arn).to_owned(),
     }
 }
 

@@ -37,11 +37,11 @@ pub struct JsonnetOptions {
 
 /// A Jsonnet evaluation failed. `trace` is jrsonnet's message with file:line:column frames.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonnetFailure {
+pub(crate) struct JsonnetFailure {
     pub trace: String,
 }
 
-pub struct JsonnetEvaluator {
+pub(crate) struct JsonnetEvaluator {
     state: State,
     /// `--tla-str`/`--tla-code`, plus `env` from `--env`.
     top_level_arguments: FxHashMap<IStr, TlaArg>,
@@ -52,7 +52,7 @@ impl JsonnetEvaluator {
     /// an `--ext-code` value does not parse.
     // jrsonnet's interned strings are map keys by design (their hash never changes).
     #[allow(clippy::mutable_key_type)]
-    pub fn new(options: &JsonnetOptions) -> Result<Self, JsonnetFailure> {
+    pub(crate) fn new(options: &JsonnetOptions) -> Result<Self, JsonnetFailure> {
         let context = ContextInitializer::new(PathResolver::new_cwd_fallback());
         for (name, value) in &options.ext_str {
             context.add_ext_str(name.as_str().into(), value.as_str().into());
@@ -104,7 +104,7 @@ impl JsonnetEvaluator {
     /// path); a file that evaluates to a function is called with the top-level arguments it
     /// declares.
     #[allow(clippy::mutable_key_type)] // IStr keys, see `new`
-    pub fn evaluate_file(&self, path: &Path) -> Result<Value, JsonnetFailure> {
+    pub(crate) fn evaluate_file(&self, path: &Path) -> Result<Value, JsonnetFailure> {
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let _entered = self.state.enter();
         let manifested = self

@@ -24,7 +24,7 @@ thread_local! {
 }
 
 /// Where lookups go (the project's region, profile and role); clears the cache.
-pub fn install(settings: AwsSettings) {
+pub(crate) fn install(settings: AwsSettings) {
     SETTINGS.with(|current| *current.borrow_mut() = Some(settings));
     CACHE.with(|cache| cache.borrow_mut().clear());
 }
@@ -64,7 +64,7 @@ fn block_on<T>(
 }
 
 /// A parameter's value; for a `StringList`, the element at `index` (required there).
-pub fn parameter(name: &str, index: Option<usize>) -> Result<String, String> {
+pub(crate) fn parameter(name: &str, index: Option<usize>) -> Result<String, String> {
     let (kind, value) = cached(format!("ssm:{name}"), |settings| {
         block_on(settings, async |secrets| secrets.parameter(name).await)
     })
@@ -86,7 +86,7 @@ pub fn parameter(name: &str, index: Option<usize>) -> Result<String, String> {
 }
 
 /// A secret's full ARN.
-pub fn secret_arn(id: &str) -> Result<String, String> {
+pub(crate) fn secret_arn(id: &str) -> Result<String, String> {
     cached(format!("secretsmanager:{id}"), |settings| {
         block_on(settings, async |secrets| secrets.secret_arn(id).await)
             .map(|arn| (String::new(), arn))
@@ -106,7 +106,7 @@ fn text(function: &str, value: &TemplateValue) -> Result<String, FuncError> {
 }
 
 /// `{{ ssm "/path" }}`, `{{ ssm "/list" 1 }}`.
-pub fn ssm_template(arguments: &[TemplateValue]) -> Result<TemplateValue, FuncError> {
+pub(crate) fn ssm_template(arguments: &[TemplateValue]) -> Result<TemplateValue, FuncError> {
     let (name, index) = match arguments {
         [name] => (text("ssm", name)?, None),
         [name, index] => {
@@ -123,7 +123,7 @@ pub fn ssm_template(arguments: &[TemplateValue]) -> Result<TemplateValue, FuncEr
 }
 
 /// `{{ secretsmanager_arn "name" }}`.
-pub fn secretsmanager_arn_template(
+pub(crate) fn secretsmanager_arn_template(
     arguments: &[TemplateValue],
 ) -> Result<TemplateValue, FuncError> {
     let [id] = arguments else {

@@ -8,29 +8,29 @@
 //!
 //! This module knows file formats, not what the documents mean: no config keys, no ECS fields.
 
-pub mod jsonnet;
-pub mod lookups;
-pub mod plugins;
-pub mod template;
+pub(crate) mod jsonnet;
+pub(crate) mod lookups;
+pub(crate) mod plugins;
+pub(crate) mod template;
 
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use jsonnet::{JsonnetEvaluator, JsonnetFailure, JsonnetOptions};
-pub use template::{DuplicateFunction, TemplateFailure, TemplateFunctions};
+pub(crate) use jsonnet::{JsonnetEvaluator, JsonnetFailure, JsonnetOptions};
+pub(crate) use template::{DuplicateFunction, TemplateFunctions};
 
 /// How a file is read, decided by its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceFormat {
+pub(crate) enum SourceFormat {
     Jsonnet,
     Json,
     Yaml,
 }
 
 impl SourceFormat {
-    pub fn of(path: &Path) -> Option<Self> {
+    pub(crate) fn of(path: &Path) -> Option<Self> {
         match path.extension()?.to_str()? {
             "jsonnet" | "libsonnet" => Some(Self::Jsonnet),
             "json" => Some(Self::Json),
@@ -237,7 +237,7 @@ fn contains_template_action(value: &Value) -> bool {
     }
 }
 
-pub fn parse_json(path: &Path, text: &str) -> Result<Value, RenderError> {
+pub(crate) fn parse_json(path: &Path, text: &str) -> Result<Value, RenderError> {
     serde_json::from_str(text).map_err(|error| RenderError::Json {
         path: path.to_path_buf(),
         line: error.line(),
@@ -254,7 +254,7 @@ fn strip_serde_position(message: &str) -> String {
     }
 }
 
-pub fn parse_yaml(path: &Path, text: &str) -> Result<Value, RenderError> {
+pub(crate) fn parse_yaml(path: &Path, text: &str) -> Result<Value, RenderError> {
     // YAML 1.2 booleans only: `on`/`yes` stay strings, as in ecspresso's YAML library.
     let options = serde_saphyr::options! { strict_booleans: true };
     let value: Value = serde_saphyr::from_str_with_options(text, options).map_err(|error| {

@@ -19,10 +19,10 @@ use gtmpl_value::{FuncError, Value as TemplateValue};
 use crate::tfstate::TerraformState;
 
 /// How many tfstate plugins one config may declare.
-pub const MAX_TFSTATE_PLUGINS: usize = 8;
+pub(crate) const MAX_TFSTATE_PLUGINS: usize = 8;
 
 /// Reads a state when it is first needed.
-pub type StateLoader = Rc<dyn Fn() -> Result<TerraformState, String>>;
+pub(crate) type StateLoader = Rc<dyn Fn() -> Result<TerraformState, String>>;
 
 struct Slot {
     loader: StateLoader,
@@ -35,7 +35,7 @@ thread_local! {
 
 /// Replaces this thread's state sources (one per tfstate plugin, in config order) and returns
 /// their slot numbers.
-pub fn install(loaders: Vec<StateLoader>) -> Result<Vec<usize>, String> {
+pub(crate) fn install(loaders: Vec<StateLoader>) -> Result<Vec<usize>, String> {
     if loaders.len() > MAX_TFSTATE_PLUGINS {
         return Err(format!(
             "at most {MAX_TFSTATE_PLUGINS} tfstate plugins are supported, the config has {}",
@@ -55,7 +55,7 @@ pub fn install(loaders: Vec<StateLoader>) -> Result<Vec<usize>, String> {
 }
 
 /// The state in `slot`, read on first use.
-pub fn state(slot: usize) -> Result<Rc<TerraformState>, String> {
+pub(crate) fn state(slot: usize) -> Result<Rc<TerraformState>, String> {
     let loader = SLOTS.with(|slots| {
         let slots = slots.borrow();
         match slots.get(slot) {
@@ -134,7 +134,7 @@ macro_rules! slot_functions {
             }
         )*
         /// The template functions (`tfstate`, `tfstatef`) bound to `slot`.
-        pub fn template_functions(slot: usize) -> Option<(Func, Func)> {
+        pub(crate) fn template_functions(slot: usize) -> Option<(Func, Func)> {
             match slot {
                 $($slot => Some(($lookup as Func, $format as Func)),)*
                 _ => None,

@@ -13,7 +13,7 @@ use gtmpl_value::{FuncError, Value};
 
 /// Where a template function comes from; decides whether a duplicate name is an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FunctionOrigin {
+pub(crate) enum FunctionOrigin {
     BuiltIn,
     Plugin(String),
 }

@@ -18,7 +18,7 @@ use std::fmt;
 
 /// One step of an address after tokenizing: `.name`, `["key"]` or `[0]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(super) enum Step {
     /// `.name` (or the first name of the address).
     Name(String),
     /// `["key"]` / `['key']`.
@@ -30,7 +30,7 @@ pub enum Step {
 impl Step {
     /// The member name this step selects in an object, if it can select one: `.a` and `["a"]`
     /// both do (tfstate-lookup hands the path to jq, where they are the same thing).
-    pub fn member(&self) -> Option<&str> {
+    pub(super) fn member(&self) -> Option<&str> {
         match self {
             Step::Name(name) | Step::Key(name) => Some(name),
             Step::Index(_) => None,
@@ -39,7 +39,7 @@ impl Step {
 
     /// The array position this step selects, if it can select one. `.0` is accepted as well as
     /// `[0]` so that `output.subnets.0` reads like Terraform's legacy index syntax.
-    pub fn position(&self) -> Option<usize> {
+    pub(super) fn position(&self) -> Option<usize> {
         match self {
             Step::Index(i) => usize::try_from(*i).ok(),
             Step::Name(name) if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) => {
@@ -64,7 +64,7 @@ impl fmt::Display for Step {
 /// A resource instance key (`index_key` in the state): a number for `count`, a string for
 /// `for_each`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum InstanceKey {
+pub(super) enum InstanceKey {
     Int(i64),
     Str(String),
 }
@@ -80,14 +80,14 @@ impl fmt::Display for InstanceKey {
 
 /// `data` sources and `managed` resources share type names, so the mode is part of identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(super) enum Mode {
     Managed,
     Data,
 }
 
 /// A parsed lookup address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Address {
+pub(super) enum Address {
     /// `output.NAME` followed by a path into the output's value.
     Output { name: String, path: Vec<Step> },
     /// A resource or data source, optionally an instance of it, then a path into its
@@ -109,7 +109,7 @@ pub enum Address {
 impl Address {
     /// The resource part as Terraform prints it, without instance key or path:
     /// `module.m.data.aws_x.name`.
-    pub fn resource_prefix(module: &str, mode: Mode, kind: &str, name: &str) -> String {
+    pub(super) fn resource_prefix(module: &str, mode: Mode, kind: &str, name: &str) -> String {
         let mut out = String::new();
         if !module.is_empty() {
             out.push_str(module);
@@ -127,10 +127,10 @@ impl Address {
 
 /// Why an address could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddressError(pub String);
+pub(super) struct AddressError(pub String);
 
 /// Parses a lookup address.
-pub fn parse(address: &str) -> Result<Address, AddressError> {
+pub(super) fn parse(address: &str) -> Result<Address, AddressError> {
     let steps = tokenize(address)?;
     let mut rest = steps.as_slice();
     let name_at = |rest: &[Step], i: usize, what: &str| -> Result<String, AddressError> {
@@ -299,7 +299,7 @@ fn bracket(chars: &[char], mut i: usize) -> Result<(Step, usize), String> {
 }
 
 /// A string as a Terraform/JSON string literal (Terraform prints `["key"]`).
-pub fn quote(s: &str) -> String {
+pub(super) fn quote(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
 }
 
