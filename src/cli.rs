@@ -2,6 +2,7 @@
 //! Turning these into settings, loading files or talking to AWS happens in `commands/`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -20,10 +21,10 @@ use crate::exit_code;
 )]
 pub(crate) struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub(crate) global: GlobalArgs,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// Options accepted before or after the subcommand (`ristretto --env prod render` is
@@ -39,65 +40,66 @@ pub(crate) struct GlobalArgs {
         env = "RISTRETTO_CONFIG",
         value_name = "PATH"
     )]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 
     /// Environment: reads environments/NAME/ (its config) when present, and gives Jsonnet
     /// std.extVar('env') and the top-level argument env
     #[arg(long, global = true, value_name = "NAME")]
-    pub env: Option<String>,
+    pub(crate) env: Option<String>,
 
     /// Jsonnet external string variable (repeatable)
     #[arg(long, global = true, value_name = "KEY=VALUE")]
-    pub ext_str: Vec<String>,
+    pub(crate) ext_str: Vec<String>,
 
     /// Jsonnet external variable given as Jsonnet code (repeatable)
     #[arg(long, global = true, value_name = "KEY=CODE")]
-    pub ext_code: Vec<String>,
+    pub(crate) ext_code: Vec<String>,
 
     /// Jsonnet top-level string argument (repeatable)
     #[arg(long, global = true, value_name = "KEY=VALUE")]
-    pub tla_str: Vec<String>,
+    pub(crate) tla_str: Vec<String>,
 
     /// Jsonnet top-level argument given as Jsonnet code (repeatable)
     #[arg(long, global = true, value_name = "KEY=CODE")]
-    pub tla_code: Vec<String>,
+    pub(crate) tla_code: Vec<String>,
 
     /// Jsonnet library path (repeatable; lib/ and vendor/ next to the config and in the working
     /// directory are always searched)
     #[arg(short = 'J', long, global = true, value_name = "DIR")]
-    pub jpath: Vec<PathBuf>,
+    pub(crate) jpath: Vec<PathBuf>,
 
     /// Load environment variables from a file before reading the config (repeatable, in order)
     #[arg(long, global = true, value_name = "FILE")]
-    pub envfile: Vec<PathBuf>,
+    pub(crate) envfile: Vec<PathBuf>,
 
     /// AWS region (overrides the config's region and AWS_REGION)
     #[arg(long, global = true)]
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
 
     /// AWS shared-config profile
     #[arg(long, global = true)]
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
 
     /// Assume this IAM role for every AWS call
     #[arg(long, global = true, value_name = "ARN")]
-    pub assume_role_arn: Option<String>,
+    pub(crate) assume_role_arn: Option<String>,
 
     /// When to colour output
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 
     /// Print only errors on stderr
     #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Print more detail on stderr
     #[arg(short, long, global = true)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 
-    /// Select services of a multi-service config (repeatable)
+    /// Select services of a multi-service config (repeatable); commands that work on one
+    /// service need exactly one when the config has several
     #[arg(long, global = true, value_name = "NAME")]
-    pub service: Vec<String>,
+    pub(crate) service: Vec<String>,
 }
 
 impl GlobalArgs {
@@ -162,48 +164,93 @@ pub(crate) enum ColorChoice {
     Never,
 }
 
+/// Every subcommand. Those that need no project (no config is read) come first in the enum;
+/// the ones that work on the project are `ProjectCommand`, flattened in, so that each kind is
+/// dispatched once, exhaustively. `display_order` keeps `--help` in the order people use them.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Print the rendered config and definitions as JSON
-    Render(RenderArgs),
-    /// Check the config and definitions offline: unknown fields, types, enum values
-    Validate,
-    /// Show what would change between the definitions and the live service; nothing is written
-    Diff(DiffArgs),
-    /// Compute the changes and the actions that apply them; optionally save the plan
-    Plan(PlanArgs),
+    #[command(flatten)]
+    Project(ProjectCommand),
     /// Print a saved plan
+    #[command(display_order = 5)]
     Show(ShowArgs),
-    /// Execute a saved plan (or plan, confirm and execute) under the deploy lock
-    Apply(ApplyArgs),
-    /// Plan and apply in one step, as ecspresso deploy does, under the deploy lock
-    Deploy(DeployArgs),
-    /// Inspect, force-release or set up the deploy lock
-    Lock(LockArgs),
     /// Write a config and definitions from a live service (--service NAME)
+    #[command(display_order = 9)]
     Init(InitArgs),
-    /// Run a one-off task and exit with its container's exit code
-    Run(RunArgs),
-    /// Show the service: task definition, deployments, events, auto scaling
-    Status(StatusArgs),
-    /// Wait for the service's current rollout, as apply does
-    Wait(WaitArgs),
-    /// Go back to the previous ACTIVE task definition revision, under the deploy lock
-    Rollback(RollbackArgs),
-    /// Set the service's desired count, under the deploy lock
-    Scale(ScaleArgs),
-    /// List the task definition family's ACTIVE revisions and which are in use
-    Revisions(RevisionsArgs),
-    /// Deregister task definition revisions that are not in use
-    Deregister(DeregisterArgs),
-    /// Delete the service, under the deploy lock
-    Delete(DeleteArgs),
-    /// Check that what the definitions reference exists (roles, log groups, images, …)
-    Verify,
     /// Print the version
+    #[command(display_order = 19)]
     Version,
     /// Print a shell completion script
+    #[command(display_order = 20)]
     Completions(CompletionsArgs),
+}
+
+/// The subcommands that load the project (its config and definitions) before they run.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProjectCommand {
+    /// Print the rendered config and definitions as JSON
+    #[command(display_order = 1)]
+    Render(RenderArgs),
+    /// Check the config and definitions offline: unknown fields, types, enum values
+    #[command(display_order = 2)]
+    Validate,
+    /// Show what would change between the definitions and the live service; nothing is written
+    #[command(display_order = 3)]
+    Diff(DiffArgs),
+    /// Compute the changes and the actions that apply them; optionally save the plan
+    #[command(display_order = 4)]
+    Plan(PlanArgs),
+    /// Execute a saved plan (or plan, confirm and execute) under the deploy lock
+    #[command(display_order = 6)]
+    Apply(ApplyArgs),
+    /// Plan and apply in one step, as ecspresso deploy does, under the deploy lock
+    #[command(display_order = 7)]
+    Deploy(DeployArgs),
+    /// Inspect, force-release or set up the deploy lock
+    #[command(display_order = 8)]
+    Lock(LockArgs),
+    /// Run a one-off task and exit with its container's exit code
+    #[command(display_order = 10)]
+    Run(RunArgs),
+    /// Show the service: task definition, deployments, events, auto scaling
+    #[command(display_order = 11)]
+    Status(StatusArgs),
+    /// Wait for the service's current rollout, as apply does
+    #[command(display_order = 12)]
+    Wait(WaitArgs),
+    /// Go back to the previous ACTIVE task definition revision, under the deploy lock
+    #[command(display_order = 13)]
+    Rollback(RollbackArgs),
+    /// Set the service's desired count, under the deploy lock
+    #[command(display_order = 14)]
+    Scale(ScaleArgs),
+    /// List the task definition family's ACTIVE revisions and which are in use
+    #[command(display_order = 15)]
+    Revisions(RevisionsArgs),
+    /// Deregister task definition revisions that are not in use
+    #[command(display_order = 16)]
+    Deregister(DeregisterArgs),
+    /// Delete the service, under the deploy lock
+    #[command(display_order = 17)]
+    Delete(DeleteArgs),
+    /// Check that what the definitions reference exists (roles, log groups, images, …)
+    #[command(display_order = 18)]
+    Verify,
+}
+
+/// A duration flag (`30s`, `10m`, `1h30m`, Go's syntax), parsed once by clap so that every
+/// command and `RISTRETTO_POLL_INTERVAL` reject bad input the same way.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    crate::config::duration::parse(text)
+        .map_err(|message| format!("{message}; write a duration such as 30s, 10m or 1h"))
+}
+
+/// A duration that must not be zero (a poll interval of zero would spin).
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        duration if duration.is_zero() => Err(format!("{text:?}: must be longer than zero")),
+        duration => Ok(duration),
+    }
 }
 
 /// Flags that choose what a plan deploys (shared by plan, diff and deploy; ecspresso's names).
@@ -211,27 +258,27 @@ pub(crate) enum Command {
 pub(crate) struct PlanFlags {
     /// Keep the service's current task definition (do not register the file's)
     #[arg(long)]
-    pub skip_task_definition: bool,
+    pub(crate) skip_task_definition: bool,
 
     /// Set the service's desired count to N
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
-    pub tasks: Option<i64>,
+    pub(crate) tasks: Option<i64>,
 
     /// Start a new deployment even when nothing changed
     #[arg(long)]
-    pub force_new_deployment: bool,
+    pub(crate) force_new_deployment: bool,
 
     /// Deploy the newest ACTIVE revision of the family instead of the file
     #[arg(long, conflicts_with = "revision")]
-    pub latest_task_definition: bool,
+    pub(crate) latest_task_definition: bool,
 
     /// Plan even when the definitions differ from fields Terraform owns (they are still not sent)
     #[arg(long)]
-    pub allow_terraform_owned: bool,
+    pub(crate) allow_terraform_owned: bool,
 
     /// Deploy revision N of the family instead of the file
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
-    pub revision: Option<i64>,
+    pub(crate) revision: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -248,72 +295,93 @@ pub(crate) enum PlanFormat {
 #[derive(Debug, Args)]
 pub(crate) struct DiffArgs {
     #[command(flatten)]
-    pub flags: PlanFlags,
+    pub(crate) flags: PlanFlags,
 
     /// Exit 0 when there are no changes, 2 when there are
     #[arg(long)]
-    pub detailed_exitcode: bool,
+    pub(crate) detailed_exitcode: bool,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct PlanArgs {
     #[command(flatten)]
-    pub flags: PlanFlags,
+    pub(crate) flags: PlanFlags,
 
     /// Save the plan to FILE (mode 0600) or to s3://bucket/key
     #[arg(short, long, value_name = "FILE")]
-    pub out: Option<String>,
+    pub(crate) out: Option<String>,
 
     /// How to print the plan on stdout
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
-    pub format: PlanFormat,
+    pub(crate) format: PlanFormat,
 
     /// Exit 0 when there are no changes, 2 when there are
     #[arg(long)]
-    pub detailed_exitcode: bool,
+    pub(crate) detailed_exitcode: bool,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ShowArgs {
     /// The plan file, or s3://bucket/key
     #[arg(value_name = "PLANFILE")]
-    pub plan: String,
+    pub(crate) plan: String,
 
     /// How to print the plan on stdout
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
-    pub format: PlanFormat,
+    pub(crate) format: PlanFormat,
 }
 
-/// How apply-like commands wait and report.
+/// How long and for what a command waits for a rollout; flattened into every command that
+/// waits (apply, deploy, rollback, scale, wait).
+#[derive(Debug, Args, Clone)]
+pub(crate) struct WaitFlags {
+    /// When the rollout counts as finished
+    #[arg(long, value_enum, default_value_t = WaitUntilArg::Deployed)]
+    pub(crate) wait_until: WaitUntilArg,
+
+    /// How long to wait for the rollout [default: the config's timeout, 10m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) timeout: Option<Duration>,
+
+    #[command(flatten)]
+    pub(crate) poll: PollFlags,
+}
+
+/// How often waiting commands ask ECS (hidden: tests shorten it through the environment).
+#[derive(Debug, Args, Clone)]
+pub(crate) struct PollFlags {
+    /// Interval between Describe calls while waiting [default: 5s]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "RISTRETTO_POLL_INTERVAL",
+        hide = true,
+        value_parser = parse_positive_duration
+    )]
+    pub(crate) poll_interval: Option<Duration>,
+}
+
+/// How apply-like commands take the lock, wait and report.
 #[derive(Debug, Args, Clone)]
 pub(crate) struct ExecutionArgs {
     /// How long to wait for the deploy lock held by another run (0: fail at once with exit 3)
-    #[arg(long, value_name = "DURATION", default_value = "0s")]
-    pub lock_timeout: String,
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub(crate) lock_timeout: Duration,
 
     /// Do not wait for the rollout to finish
     #[arg(long)]
-    pub no_wait: bool,
+    pub(crate) no_wait: bool,
 
-    /// When the rollout counts as finished
-    #[arg(long, value_enum, default_value_t = WaitUntilArg::Deployed)]
-    pub wait_until: WaitUntilArg,
-
-    /// How long to wait for the rollout [default: the config's timeout, 10m]
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
+    #[command(flatten)]
+    pub(crate) wait: WaitFlags,
 
     /// How to report progress: text on stderr, or JSON lines on stdout
     #[arg(long, value_enum, default_value_t = ProgressFormat::Text)]
-    pub format: ProgressFormat,
+    pub(crate) format: ProgressFormat,
 
     /// How many services of a multi-service plan are applied at once
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
-    pub parallelism: u16,
-
-    /// Interval between DescribeServices calls while waiting [env: RISTRETTO_POLL_INTERVAL]
-    #[arg(long, value_name = "DURATION", hide = true)]
-    pub poll_interval: Option<String>,
+    pub(crate) parallelism: u16,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -336,36 +404,36 @@ pub(crate) enum ProgressFormat {
 pub(crate) struct ApplyArgs {
     /// The saved plan (file or s3://bucket/key); without it, plan now and ask to confirm
     #[arg(value_name = "PLANFILE")]
-    pub plan: Option<String>,
+    pub(crate) plan: Option<String>,
 
     /// Do not ask for confirmation (needed without a plan file when stdin is not a terminal)
     #[arg(long)]
-    pub auto_approve: bool,
+    pub(crate) auto_approve: bool,
 
     #[command(flatten)]
-    pub flags: PlanFlags,
+    pub(crate) flags: PlanFlags,
 
     #[command(flatten)]
-    pub execution: ExecutionArgs,
+    pub(crate) execution: ExecutionArgs,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct DeployArgs {
     /// Print the plan and exit without changing anything
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     #[command(flatten)]
-    pub flags: PlanFlags,
+    pub(crate) flags: PlanFlags,
 
     #[command(flatten)]
-    pub execution: ExecutionArgs,
+    pub(crate) execution: ExecutionArgs,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct LockArgs {
     #[command(subcommand)]
-    pub command: LockCommand,
+    pub(crate) command: LockCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -385,7 +453,7 @@ pub(crate) enum LockCommand {
 pub(crate) struct RenderArgs {
     /// What to render, in order [default: config taskdef servicedef]
     #[arg(value_enum)]
-    pub targets: Vec<RenderTarget>,
+    pub(crate) targets: Vec<RenderTarget>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -402,7 +470,7 @@ pub(crate) enum RenderTarget {
 pub(crate) struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 // The service to read is the global `--service NAME` (exactly one), so that `init --cluster C
@@ -411,70 +479,73 @@ pub(crate) struct CompletionsArgs {
 pub(crate) struct InitArgs {
     /// The cluster of the service
     #[arg(long, default_value = crate::config::DEFAULT_CLUSTER)]
-    pub cluster: String,
+    pub(crate) cluster: String,
 
     /// Read this task definition (FAMILY:REVISION or ARN) instead of the service's
     #[arg(long, value_name = "FAMILY:REV")]
-    pub task_definition: Option<String>,
+    pub(crate) task_definition: Option<String>,
 
     /// Write the config and definitions as Jsonnet instead of YAML and JSON
     #[arg(long)]
-    pub jsonnet: bool,
+    pub(crate) jsonnet: bool,
 
     /// Overwrite files that exist
     #[arg(long, alias = "force-overwrite")]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
     /// Container overrides as JSON (the RunTask `overrides` member)
     #[arg(long, value_name = "JSON", conflicts_with = "overrides_file")]
-    pub overrides: Option<String>,
+    pub(crate) overrides: Option<String>,
 
     /// Read the overrides from a file (rendered like a definition)
     #[arg(long, value_name = "FILE")]
-    pub overrides_file: Option<PathBuf>,
+    pub(crate) overrides_file: Option<PathBuf>,
 
     /// How many tasks to start (at most 10, as RunTask allows)
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=10))]
-    pub count: i32,
+    pub(crate) count: i32,
 
     /// Return once RunTask answered; do not wait or follow logs
     #[arg(long)]
-    pub no_wait: bool,
+    pub(crate) no_wait: bool,
 
     /// Wait until the task runs, or until it stopped
     #[arg(long, value_enum, default_value_t = RunWaitUntil::Stopped)]
-    pub wait_until: RunWaitUntil,
+    pub(crate) wait_until: RunWaitUntil,
 
     /// The container whose logs are followed and whose exit code is returned [default: the first essential one]
     #[arg(long, value_name = "NAME")]
-    pub watch_container: Option<String>,
+    pub(crate) watch_container: Option<String>,
 
     /// Run this task definition file instead of the config's
     #[arg(long, value_name = "FILE", conflicts_with_all = ["latest_task_definition", "revision"])]
-    pub task_def: Option<PathBuf>,
+    pub(crate) task_def: Option<PathBuf>,
 
     /// Run the newest ACTIVE revision of the family (nothing is registered)
     #[arg(long, conflicts_with = "revision")]
-    pub latest_task_definition: bool,
+    pub(crate) latest_task_definition: bool,
 
     /// Run revision N of the family (nothing is registered)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
-    pub revision: Option<i64>,
+    pub(crate) revision: Option<i64>,
 
     /// Copy the service's or the task definition's tags to the task
     #[arg(long, value_enum)]
-    pub propagate_tags: Option<PropagateTags>,
+    pub(crate) propagate_tags: Option<PropagateTags>,
 
     /// Tags for the task: KEY=VALUE,KEY=VALUE
     #[arg(long, value_name = "K=V,...")]
-    pub tags: Option<String>,
+    pub(crate) tags: Option<String>,
 
     /// How long to wait for the task [default: the config's timeout]
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) timeout: Option<Duration>,
+
+    #[command(flatten)]
+    pub(crate) poll: PollFlags,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -509,65 +580,56 @@ pub(crate) enum TextOrJson {
 pub(crate) struct StatusArgs {
     /// How many recent service events to show
     #[arg(long, value_name = "N", default_value_t = 10)]
-    pub events: usize,
+    pub(crate) events: usize,
 
     /// How to print the status on stdout
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    pub format: TextOrJson,
+    pub(crate) format: TextOrJson,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct WaitArgs {
-    /// When the rollout counts as finished
-    #[arg(long, value_enum, default_value_t = WaitUntilArg::Deployed)]
-    pub wait_until: WaitUntilArg,
-
-    /// How long to wait [default: the config's timeout, 10m]
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
+    #[command(flatten)]
+    pub(crate) wait: WaitFlags,
 
     /// How to report progress: text on stderr, or JSON lines on stdout
     #[arg(long, value_enum, default_value_t = ProgressFormat::Text)]
-    pub format: ProgressFormat,
-
-    /// Interval between DescribeServices calls [env: RISTRETTO_POLL_INTERVAL]
-    #[arg(long, value_name = "DURATION", hide = true)]
-    pub poll_interval: Option<String>,
+    pub(crate) format: ProgressFormat,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct RollbackArgs {
     /// Print the plan and exit without changing anything
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// After the rollback completed, deregister the revision rolled back from
     #[arg(long, conflicts_with = "no_wait")]
-    pub deregister_task_definition: bool,
+    pub(crate) deregister_task_definition: bool,
 
     #[command(flatten)]
-    pub execution: ExecutionArgs,
+    pub(crate) execution: ExecutionArgs,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ScaleArgs {
     /// The desired count to set
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
-    pub tasks: i64,
+    pub(crate) tasks: i64,
 
     /// Print the plan and exit without changing anything
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     #[command(flatten)]
-    pub execution: ExecutionArgs,
+    pub(crate) execution: ExecutionArgs,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct RevisionsArgs {
     /// How to print the revisions on stdout
     #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
-    pub output: TableOrJson,
+    pub(crate) output: TableOrJson,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -587,38 +649,38 @@ pub(crate) struct DeregisterArgs {
         conflicts_with = "revision",
         required_unless_present = "revision"
     )]
-    pub keep: Option<usize>,
+    pub(crate) keep: Option<usize>,
 
     /// Deregister revision N of the family (refused when it is in use)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
-    pub revision: Option<i64>,
+    pub(crate) revision: Option<i64>,
 
     /// List what would be deregistered and change nothing
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Do not ask for confirmation
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct DeleteArgs {
     /// Do not ask to type the service name
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 
     /// Stop the service's tasks too (DeleteService force), even when its desired count is not 0
     #[arg(long)]
-    pub terminate: bool,
+    pub(crate) terminate: bool,
 
     /// Show what would be deleted and change nothing
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// How long to wait for the deploy lock held by another run (0: fail at once with exit 3)
-    #[arg(long, value_name = "DURATION", default_value = "0s")]
-    pub lock_timeout: String,
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub(crate) lock_timeout: Duration,
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ pub(crate) mod exit_code;
 pub(crate) mod live;
 pub mod lock;
 pub mod normalize;
+pub(crate) mod operation;
 pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod project;

@@ -1,6 +1,8 @@
 //! A loaded project: the config, plus a renderer set up for its definitions (library paths
-//! next to the config, plugin functions). Everything a command needs before it talks to AWS.
-//! It reads files; it never talks to AWS and never prints (warnings are returned).
+//! next to the config, plugin functions), the one way to select its services, and the desired
+//! side of a plan (`plan_requests`). Everything a command needs before it talks to AWS.
+//! It reads files; it never talks to AWS itself (lookups go through `render::lookups`) and never
+//! prints (warnings are returned).
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,7 @@ use serde_json::Value;
 use crate::config::{self, Config, ConfigError, ServiceConfig};
 use crate::definition::{self, Checked};
 use crate::error::Error;
+use crate::plan::{PlanRequest, Target};
 use crate::render::{JsonHandling, JsonnetOptions, Renderer, TemplateFunctions, plugins};
 use crate::tfstate::{Ownership, TerraformState};
 
@@ -19,8 +22,6 @@ pub(crate) struct ProjectOptions {
     pub working_directory: PathBuf,
     pub environment: Option<String>,
     pub jsonnet: JsonnetOptions,
-    /// For the few files that read AWS while rendering (a tfstate plugin with an `s3://` url).
-    pub aws: crate::aws::sdk::AwsSettings,
 }
 
 pub(crate) struct Project {
@@ -70,12 +71,7 @@ impl Project {
         // The config itself sees only the built-in template functions (ecspresso v2 rule).
         let renderer = Renderer::new(jsonnet, TemplateFunctions::default());
         let config = config::load(&renderer, &file)?;
-        let (functions, natives) = plugin_functions(&config, &options.aws)?;
-        // ssm / secretsmanager_arn in definitions use the project's AWS settings.
-        crate::render::lookups::install(crate::aws::sdk::AwsSettings {
-            region: options.aws.region.clone().or_else(|| config.region.clone()),
-            ..options.aws.clone()
-        });
+        let (functions, natives) = plugin_functions(&config)?;
         Ok(Self {
             config,
             renderer: renderer.with_plugins(functions, natives),
@@ -87,40 +83,162 @@ impl Project {
         if names.is_empty() {
             return Ok(self.config.services.clone());
         }
-        let known: Vec<&str> = self
-            .config
-            .services
-            .iter()
-            .map(|service| service.name.as_str())
-            .collect();
-        let mut selected = Vec::new();
+        let mut selected: Vec<ServiceConfig> = Vec::new();
         for name in names {
-            match self
-                .config
-                .services
-                .iter()
-                .find(|service| &service.name == name)
-            {
-                Some(service) if !selected.contains(service) => selected.push(service.clone()),
-                Some(_) => {}
-                None => {
-                    let suggestion = config::suggest(name, &known)
-                        .map(|close| format!("did you mean {close}? "))
-                        .unwrap_or_default();
-                    return Err(Error::usage(
-                        format!(
-                            "--service {name}: {} has no such service",
-                            self.config.file.display()
-                        ),
-                        Some(format!(
-                            "{suggestion}the config's services: {}",
-                            known.join(", ")
-                        )),
-                    ));
-                }
+            let service = self.named_service(name)?;
+            if !selected.contains(service) {
+                selected.push(service.clone());
             }
         }
         Ok(selected)
+    }
+
+    /// The one service a single-service command works on: the config's only service, or the
+    /// one `--service` names. None or several is an error listing the config's services.
+    pub(crate) fn one_service(&self, names: &[String]) -> Result<ServiceConfig, Error> {
+        match names {
+            [] => match self.config.services.as_slice() {
+                [only] => Ok(only.clone()),
+                [] => Err(Error::usage(
+                    format!(
+                        "{}: no service in the config: this command works on a service",
+                        self.config.file.display()
+                    ),
+                    Some("add service: 'NAME' to the config".to_owned()),
+                )),
+                several => Err(Error::usage(
+                    format!(
+                        "{} has {} services: this command works on one",
+                        self.config.file.display(),
+                        several.len()
+                    ),
+                    Some(format!(
+                        "choose one with --service NAME: {}",
+                        self.service_names().join(", ")
+                    )),
+                )),
+            },
+            [name] => self.named_service(name).cloned(),
+            several => Err(Error::usage(
+                format!(
+                    "--service is given {} times ({}): this command works on one service",
+                    several.len(),
+                    several.join(", ")
+                ),
+                Some("give --service once".to_owned()),
+            )),
+        }
+    }
+
+    /// What a command about the task definition works on (`revisions`, `deregister`, `run`,
+    /// `verify`): the selected service, or — in a config without services — the config's own
+    /// task definition in its cluster, under an empty service name.
+    pub(crate) fn one_task_definition_owner(
+        &self,
+        names: &[String],
+    ) -> Result<ServiceConfig, Error> {
+        if self.config.services.is_empty() && names.is_empty() {
+            return Ok(ServiceConfig {
+                name: String::new(),
+                cluster: self.config.cluster.clone(),
+                service_definition: None,
+                task_definition: self.config.task_definition.clone(),
+            });
+        }
+        self.one_service(names)
+    }
+
+    fn service_names(&self) -> Vec<&str> {
+        self.config
+            .services
+            .iter()
+            .map(|service| service.name.as_str())
+            .collect()
+    }
+
+    fn named_service(&self, name: &str) -> Result<&ServiceConfig, Error> {
+        self.config
+            .services
+            .iter()
+            .find(|service| service.name == name)
+            .ok_or_else(|| {
+                let known = self.service_names();
+                let suggestion = config::suggest(name, &known)
+                    .map(|close| format!("did you mean {close}? "))
+                    .unwrap_or_default();
+                Error::usage(
+                    format!(
+                        "--service {name}: {} has no such service",
+                        self.config.file.display()
+                    ),
+                    Some(if known.is_empty() {
+                        format!("{suggestion}the config has no services")
+                    } else {
+                        format!("{suggestion}the config's services: {}", known.join(", "))
+                    }),
+                )
+            })
+    }
+
+    /// The desired side of a plan for the selected services (`--service`, else all): their
+    /// checked documents, targets in `region` and ownership; a config without services plans
+    /// its task definition alone. The definitions' warnings come back with them.
+    pub(crate) fn plan_requests(
+        &self,
+        selection: &[String],
+        region: &str,
+    ) -> Result<(Vec<PlanRequest>, Vec<String>), Error> {
+        let mut warnings = Vec::new();
+        let services = self.selected_services(selection)?;
+        if services.is_empty() {
+            let task_definition = self.task_definition()?;
+            warnings.extend(task_definition.warnings);
+            let request = PlanRequest {
+                target: Target {
+                    region: region.to_owned(),
+                    cluster: self.config.cluster.clone(),
+                    service: String::new(),
+                },
+                task_definition: task_definition.document,
+                service: None,
+                ownership: None,
+            };
+            return Ok((vec![request], warnings));
+        }
+        let mut requests = Vec::with_capacity(services.len());
+        for service in services {
+            let task_path = service.task_definition.clone().ok_or_else(|| {
+                Error::usage(
+                    format!(
+                        "{}: service {} has no task_definition",
+                        self.config.file.display(),
+                        service.name
+                    ),
+                    Some("add task_definition to the config".to_owned()),
+                )
+            })?;
+            let task_definition = self.load_task_definition(&task_path)?;
+            warnings.extend(task_definition.warnings);
+            let definition = match &service.service_definition {
+                Some(path) => {
+                    let loaded = self.load_named_service_definition(path, Some(&service.name))?;
+                    warnings.extend(loaded.warnings);
+                    Some(loaded.document)
+                }
+                None => None,
+            };
+            requests.push(PlanRequest {
+                target: Target {
+                    region: region.to_owned(),
+                    cluster: service.cluster.clone(),
+                    service: service.name.clone(),
+                },
+                task_definition: task_definition.document,
+                service: definition,
+                ownership: self.ownership(&service)?,
+            });
+        }
+        Ok((requests, warnings))
     }
 
     /// Which of `service`'s fields Terraform owns: from `ownership.terraform` in the config,
@@ -158,6 +276,29 @@ impl Project {
             )
         })?;
         self.load_task_definition(&path)
+    }
+
+    /// The task definition of one selected service (or of a config without services).
+    pub(crate) fn task_definition_of(
+        &self,
+        service: &ServiceConfig,
+    ) -> Result<LoadedDefinition, Error> {
+        match &service.task_definition {
+            Some(path) => self.load_task_definition(path),
+            None => self.task_definition(),
+        }
+    }
+
+    /// The service definition of one selected service, `None` when it has none.
+    pub(crate) fn service_definition_of(
+        &self,
+        service: &ServiceConfig,
+    ) -> Result<Option<LoadedDefinition>, Error> {
+        service
+            .service_definition
+            .as_ref()
+            .map(|path| self.load_named_service_definition(path, Some(&service.name)))
+            .transpose()
     }
 
     /// Loads any task definition file with this project's renderer.
@@ -249,7 +390,6 @@ fn loaded(path: &Path, checked: Checked) -> LoadedDefinition {
 /// ecspresso. A tfstate plugin's state is read on first use (`render::plugins`).
 fn plugin_functions(
     config: &Config,
-    aws: &crate::aws::sdk::AwsSettings,
 ) -> Result<(TemplateFunctions, Vec<(String, usize)>), ConfigError> {
     let plugin_error = |message: String| ConfigError::Plugins {
         path: config.file.clone(),
@@ -270,13 +410,8 @@ fn plugin_functions(
             .find_map(|key| plugin.config.get(*key).and_then(serde_json::Value::as_str))
             .ok_or_else(|| plugin_error("a tfstate plugin needs config.path or config.url".into()))?
             .to_owned();
-        let settings = crate::aws::sdk::AwsSettings {
-            region: aws.region.clone().or_else(|| config.region.clone()),
-            ..aws.clone()
-        };
         loaders.push(std::rc::Rc::new(move || {
-            let fetcher =
-                |bucket: &str, key: &str| crate::aws::s3::get_blocking(&settings, bucket, key);
+            let fetcher = crate::render::lookups::s3_object;
             TerraformState::load(&location, Some(&fetcher)).map_err(|error| error.to_string())
         }));
         let slot = loaders.len() - 1;

@@ -53,6 +53,15 @@ impl From<&Deployment> for DeploymentProgress {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ApplyEvent {
     Lock(LockEvent),
+    /// The default lock table did not exist and was created (a config without `lock`).
+    LockTableCreated {
+        table: String,
+    },
+    /// Releasing a lock failed; its lease expires by itself.
+    ReleaseFailed {
+        lock_id: String,
+        error: String,
+    },
     /// The live state matches the plan's base: it is safe to go on.
     PlanCurrent {
         target: Target,

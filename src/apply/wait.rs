@@ -31,17 +31,9 @@ pub(crate) struct WaitOptions {
     pub poll_interval: Duration,
 }
 
-/// The default poll interval; tests set `RISTRETTO_POLL_INTERVAL` (e.g. `100ms`).
+/// The poll interval when neither `--poll-interval` nor `RISTRETTO_POLL_INTERVAL` says (tests
+/// set the variable, e.g. `100ms`).
 pub(crate) const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
-
-/// The poll interval from `RISTRETTO_POLL_INTERVAL`, else the default.
-pub(crate) fn poll_interval_from_environment() -> Duration {
-    std::env::var("RISTRETTO_POLL_INTERVAL")
-        .ok()
-        .and_then(|text| crate::config::duration::parse(&text).ok())
-        .filter(|interval| !interval.is_zero())
-        .unwrap_or(DEFAULT_POLL_INTERVAL)
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RolloutStatus {

@@ -6,12 +6,15 @@ pub(crate) mod autoscaling;
 pub(crate) mod codec;
 pub(crate) mod ecr;
 pub(crate) mod ecs;
+#[cfg(test)]
+pub(crate) mod ecs_memory;
 pub(crate) mod ecs_sdk;
 pub(crate) mod elbv2;
 pub(crate) mod iam;
 pub mod lock_dynamodb;
 pub mod lock_s3;
 pub(crate) mod logs;
+pub(crate) mod lookups;
 pub(crate) mod model;
 pub(crate) mod s3;
 pub(crate) mod sdk;
@@ -43,6 +46,9 @@ pub enum AwsError {
         operation: &'static str,
         message: String,
     },
+    /// Neither `--region`, the config nor the SDK's default chain names a region.
+    #[error("no AWS region: it is needed to find the cluster")]
+    NoRegion,
 }
 
 impl AwsError {
@@ -62,6 +68,9 @@ impl AwsError {
                  or a web identity (e.g. GitHub OIDC)"
                     .into(),
             );
+        }
+        if matches!(self, AwsError::NoRegion) {
+            return Some("set region in the config, pass --region, or set AWS_REGION".into());
         }
         if text.contains("region") {
             return Some("set the region with --region, the config's region or AWS_REGION".into());

@@ -64,28 +64,6 @@ pub(crate) async fn put(
     Ok(())
 }
 
-/// Reads one object from a synchronous caller (Terraform state for templates, which render
-/// before the async runtime starts): its own current-thread runtime, the given AWS settings.
-pub(crate) fn get_blocking(
-    settings: &super::sdk::AwsSettings,
-    bucket: &str,
-    key: &str,
-) -> Result<Vec<u8>, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
-    runtime.block_on(async {
-        let config = super::sdk::load(settings).await;
-        get(&client(&config), bucket, key)
-            .await
-            .map_err(|error| match error {
-                AwsError::Api { code, message, .. } => format!("{code}: {message}"),
-                other => other.to_string(),
-            })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::parse_url;

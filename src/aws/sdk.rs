@@ -2,9 +2,28 @@
 //! profiles, SSO, web identity such as GitHub OIDC, container and instance roles),
 //! `--region`/`--profile`, `--assume-role-arn` through STS, and `AWS_ENDPOINT_URL` (honoured by
 //! the SDK itself). One HTTP/TLS stack: rustls with ring (see Cargo.toml).
+//!
+//! [`Aws`] is a run's connection to AWS: built once from the settings, the SDK configuration
+//! loaded on first use and shared by every client it hands out and by the lookups of rendering
+//! (ARCHITECTURE.md §2). Commands and operations get clients from it and never see SDK types.
+
+use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+
+use super::AwsError;
+use super::autoscaling::AutoScaling;
+use super::ecr::Ecr;
+use super::ecs_sdk::SdkEcs;
+use super::elbv2::LoadBalancing;
+use super::iam::Iam;
+use super::lock_dynamodb::{self, DynamoDbLockStore, TableSetup};
+use super::lock_s3::{self, S3Location, S3LockStore};
+use super::logs::Logs;
+use super::ssm::Secrets;
+use crate::config::LockBackendConfig;
+use crate::lock::{LockError, LockStore};
 
 /// What the command line and the config say about reaching AWS.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,4 +60,112 @@ pub(crate) async fn load(settings: &AwsSettings) -> SdkConfig {
             aws_credential_types::provider::SharedCredentialsProvider::new(provider),
         )
         .build()
+}
+
+/// One run's connection to AWS. The SDK configuration (credentials chain, region, endpoint) is
+/// loaded once, on first use: commands that never call AWS (`render`, `validate`) never load it.
+#[derive(Debug)]
+pub(crate) struct Aws {
+    settings: AwsSettings,
+    config: tokio::sync::OnceCell<SdkConfig>,
+}
+
+impl Aws {
+    pub(crate) fn new(settings: AwsSettings) -> Arc<Self> {
+        Arc::new(Self {
+            settings,
+            config: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// The SDK configuration, for the adapter's own constructors; never leaves `aws`.
+    pub(super) async fn sdk_config(&self) -> &SdkConfig {
+        self.config.get_or_init(|| load(&self.settings)).await
+    }
+
+    /// The one region rule: `--region`, else the config's `region` (both in the settings), else
+    /// the SDK's default chain (`AWS_REGION`, the profile). An error when none says which.
+    pub(crate) async fn region(&self) -> Result<String, AwsError> {
+        self.sdk_config()
+            .await
+            .region()
+            .map(|region| region.to_string())
+            .ok_or(AwsError::NoRegion)
+    }
+
+    pub(crate) async fn ecs(&self) -> SdkEcs {
+        SdkEcs::new(self.sdk_config().await)
+    }
+
+    pub(crate) async fn auto_scaling(&self) -> AutoScaling {
+        AutoScaling::new(self.sdk_config().await)
+    }
+
+    pub(crate) async fn logs(&self) -> Logs {
+        Logs::new(self.sdk_config().await)
+    }
+
+    pub(crate) async fn iam(&self) -> Iam {
+        Iam::new(self.sdk_config().await)
+    }
+
+    pub(crate) async fn secrets(&self) -> Secrets {
+        Secrets::new(self.sdk_config().await)
+    }
+
+    pub(crate) async fn ecr(&self) -> Ecr {
+        Ecr::new(self.sdk_config().await)
+    }
+
+    pub(crate) async fn load_balancing(&self) -> LoadBalancing {
+        LoadBalancing::new(self.sdk_config().await)
+    }
+
+    /// An object's bytes (plan files, Terraform states).
+    pub(crate) async fn s3_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
+        super::s3::get(&super::s3::client(self.sdk_config().await), bucket, key).await
+    }
+
+    pub(crate) async fn put_s3_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), AwsError> {
+        super::s3::put(
+            &super::s3::client(self.sdk_config().await),
+            bucket,
+            key,
+            bytes,
+        )
+        .await
+    }
+
+    /// The lock store the config names: a DynamoDB table or S3 lockfiles. An `Err` is the
+    /// reason the S3 location cannot be used.
+    pub(crate) async fn lock_store(
+        &self,
+        backend: &LockBackendConfig,
+    ) -> Result<Arc<dyn LockStore>, String> {
+        let config = self.sdk_config().await;
+        Ok(match backend {
+            LockBackendConfig::DynamoDb { table } => {
+                Arc::new(DynamoDbLockStore::from_config(config, table.clone()))
+            }
+            LockBackendConfig::S3 { url } => Arc::new(S3LockStore::new(
+                lock_s3::client(config),
+                S3Location::parse(url)?,
+            )),
+        })
+    }
+
+    /// Creates the lock table (or finds it), with TTL on `ExpiresAt`.
+    pub(crate) async fn create_lock_table(&self, table: &str) -> Result<TableSetup, LockError> {
+        lock_dynamodb::create_table(self.sdk_config().await, table).await
+    }
+
+    /// Checks that the lock bucket answers.
+    pub(crate) async fn check_lock_bucket(&self, bucket: &str) -> Result<(), LockError> {
+        lock_s3::check_bucket(&lock_s3::client(self.sdk_config().await), bucket).await
+    }
 }

@@ -7,59 +7,52 @@
 use std::collections::BTreeMap;
 
 use crate::aws::ecs::EcsApi;
-use crate::cli::{DeregisterArgs, GlobalArgs};
+use crate::cli::DeregisterArgs;
 use crate::error::Error;
 use crate::exit_code;
-use crate::output::Output;
 use crate::output::revisions::RevisionRow;
-use crate::project::ProjectOptions;
 
-use super::{revisions, selected, shared};
+use super::{Session, revisions};
 
-pub(super) fn run(
-    options: &ProjectOptions,
-    global: &GlobalArgs,
-    arguments: &DeregisterArgs,
-    output: &Output,
-) -> Result<u8, Error> {
-    let project = selected::project(options, output)?;
-    let family = revisions::family(&project, output)?;
-    let settings = shared::aws_settings(global, &project);
-    shared::runtime()?.block_on(async {
-        let (config, _region) = shared::sdk_config(&settings).await?;
-        let ecs = shared::ecs_client(&config);
-        let rows = revisions::rows(&ecs, &project.config.cluster, &family).await?;
-        let chosen = match (arguments.revision, arguments.keep) {
-            (Some(revision), _) => vec![one_revision(&family, &rows, revision)?],
-            (None, Some(keep)) => older_than_the_newest(&rows, keep),
-            (None, None) => unreachable!("clap requires --revision or --keep"),
-        };
-        if chosen.is_empty() {
-            output.info(&format!("Nothing to deregister in {family}."));
-            return Ok(exit_code::SUCCESS);
+pub(super) async fn run(session: &Session<'_>, arguments: &DeregisterArgs) -> Result<u8, Error> {
+    let output = session.output;
+    let (cluster, family) = session.selected_family()?;
+    let ecs = session.aws.ecs().await;
+    let rows = revisions::rows(&ecs, &cluster, &family).await?;
+    let chosen = match (arguments.revision, arguments.keep) {
+        (Some(revision), _) => vec![one_revision(&family, &rows, revision)?],
+        (None, Some(keep)) => older_than_the_newest(&rows, keep),
+        (None, None) => {
+            return Err(Error::usage(
+                "deregister needs --revision N or --keep N",
+                None,
+            ));
         }
-        let names: Vec<String> = chosen
-            .iter()
-            .map(|row| format!("{family}:{}", row.revision))
-            .collect();
-        if arguments.dry_run {
-            output.info(&format!("Would deregister {}.", names.join(", ")));
-            return Ok(exit_code::SUCCESS);
-        }
-        if !arguments.force {
-            selected::confirm(
-                &format!("Deregister {}?", names.join(", ")),
-                "yes",
-                "pass --force to deregister without a question",
-                output,
-            )?;
-        }
-        for (row, name) in chosen.iter().zip(&names) {
-            ecs.deregister_task_definition(&row.arn).await?;
-            output.info(&format!("Deregistered {name}."));
-        }
-        Ok(exit_code::SUCCESS)
-    })
+    };
+    if chosen.is_empty() {
+        output.info(&format!("Nothing to deregister in {family}."));
+        return Ok(exit_code::SUCCESS);
+    }
+    let names: Vec<String> = chosen
+        .iter()
+        .map(|row| format!("{family}:{}", row.revision))
+        .collect();
+    if arguments.dry_run {
+        output.info(&format!("Would deregister {}.", names.join(", ")));
+        return Ok(exit_code::SUCCESS);
+    }
+    if !arguments.force {
+        output.confirm(
+            &format!("Deregister {}?", names.join(", ")),
+            "yes",
+            "pass --force to deregister without a question",
+        )?;
+    }
+    for (row, name) in chosen.iter().zip(&names) {
+        ecs.deregister_task_definition(&row.arn).await?;
+        output.info(&format!("Deregistered {name}."));
+    }
+    Ok(exit_code::SUCCESS)
 }
 
 /// `--revision N`: it must be ACTIVE and not in use.

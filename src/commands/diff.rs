@@ -1,28 +1,17 @@
-//! `ristretto diff`: what would change between the definitions and the live service, printed
+//! `ristretto diff`: what would change between the definitions and the live services, printed
 //! like a plan; nothing is written. `--detailed-exitcode`: 0 no changes, 2 changes.
 
-use crate::cli::{DiffArgs, GlobalArgs, PlanFormat};
+use crate::cli::{DiffArgs, PlanFormat};
 use crate::error::Error;
 use crate::exit_code;
-use crate::output::Output;
-use crate::project::ProjectOptions;
 
-use super::shared;
+use super::Session;
 
-pub(super) fn run(
-    options: &ProjectOptions,
-    global: &GlobalArgs,
-    arguments: &DiffArgs,
-    output: &Output,
-) -> Result<u8, Error> {
-    let project = shared::load_project(options, output)?;
-    let settings = shared::aws_settings(global, &project);
-    let plan = shared::runtime()?.block_on(async {
-        let (config, region) = shared::sdk_config(&settings).await?;
-        shared::plan_now(&project, global, &arguments.flags, &config, &region, output).await
-    })?;
-    output
-        .data(&shared::render(&plan, PlanFormat::Text, output))
+pub(super) async fn run(session: &Session<'_>, arguments: &DiffArgs) -> Result<u8, Error> {
+    let plan = session.plan_now(&arguments.flags).await?;
+    session
+        .output
+        .plan(&plan, PlanFormat::Text)
         .map_err(Error::Stdout)?;
     Ok(if arguments.detailed_exitcode && plan.has_changes() {
         exit_code::CHANGES_PRESENT

@@ -7,16 +7,20 @@
 use std::path::{Path, PathBuf};
 
 use crate::aws::ecs::EcsApi;
-use crate::aws::sdk::AwsSettings;
+use crate::aws::sdk::Aws;
 use crate::cli::{GlobalArgs, InitArgs};
 use crate::error::Error;
 use crate::exit_code;
 use crate::output::Output;
 use crate::output::definitions::{self, ConfigSyntax};
 
-use super::shared;
+use super::session::aws_settings;
 
-pub(super) fn run(global: &GlobalArgs, arguments: &InitArgs, output: &Output) -> Result<u8, Error> {
+pub(super) async fn run(
+    global: &GlobalArgs,
+    arguments: &InitArgs,
+    output: &Output,
+) -> Result<u8, Error> {
     let service = match global.service.as_slice() {
         [] => None,
         [service] => Some(service.clone()),
@@ -53,15 +57,11 @@ pub(super) fn run(global: &GlobalArgs, arguments: &InitArgs, output: &Output) ->
             ));
         }
     }
-    let settings = AwsSettings {
-        region: global.region.clone(),
-        profile: global.profile.clone(),
-        assume_role_arn: global.assume_role_arn.clone(),
-    };
+    let aws = Aws::new(aws_settings(global, None));
     let cluster = arguments.cluster.clone();
-    let (region, service_document, task_document) = shared::runtime()?.block_on(async {
-        let (config, region) = shared::sdk_config(&settings).await?;
-        let ecs = shared::ecs_client(&config);
+    let (region, service_document, task_document) = {
+        let region = aws.region().await?;
+        let ecs = aws.ecs().await;
         let live_service = match &service {
             Some(name) => Some(ecs.describe_service(&cluster, name).await?.ok_or_else(|| {
                 Error::usage(
@@ -88,12 +88,12 @@ pub(super) fn run(global: &GlobalArgs, arguments: &InitArgs, output: &Output) ->
                     Some("give it as FAMILY:REVISION or as an ARN".to_owned()),
                 )
             })?;
-        Ok::<_, Error>((
+        (
             region,
             live_service.map(|live| definitions::service_definition(&live.document)),
             definitions::task_definition(&task_definition.document),
-        ))
-    })?;
+        )
+    };
 
     let render = |document: &serde_json::Value| {
         if arguments.jsonnet {

@@ -1,96 +1,44 @@
-//! `ristretto lock status | release LOCK_ID | init`: inspect, force-release or set up the deploy
-//! lock of the configured service. Orchestration only: the lock semantics are in `crate::lock`,
-//! the AWS calls in `crate::aws::lock_*`, and everything shown goes through `Output` (the
-//! status on stdout, as it is the data asked for; confirmations and warnings on stderr).
-//!
-//! `open_store` and `lock_id_for` are shared with the commands that take the lock (apply,
-//! deploy, rollback, scale), so that they all lock the same record the same way.
+//! `ristretto lock status | release LOCK_ID | init`: inspect every selected service's deploy
+//! lock, force-release the selected service's, or set up the lock store. Orchestration only:
+//! the lock semantics are in `crate::lock`, the stores in `crate::aws`, and everything shown goes
+//! through `Output` (the status on stdout, as it is the data asked for; confirmations and
+//! warnings on stderr).
 
-use std::sync::Arc;
-
-use aws_config::SdkConfig;
-
-use crate::aws::lock_dynamodb::{self, DynamoDbLockStore, TtlSetup};
-use crate::aws::lock_s3::{self, S3Location, S3LockStore};
-use crate::aws::sdk::{self, AwsSettings};
+use crate::aws::lock_dynamodb::TtlSetup;
+use crate::aws::lock_s3::S3Location;
 use crate::cli::{LockArgs, LockCommand};
-use crate::config::{Config, LockBackendConfig, LockConfig};
+use crate::config::{LockBackendConfig, LockConfig};
 use crate::error::Error;
 use crate::exit_code;
-use crate::lock::{self, LockStore, Locker, SystemClock, WallClock};
-use crate::output::Output;
+use crate::lock::{Locker, SystemClock, WallClock};
+use crate::plan::Target;
 
-pub(crate) fn run(
-    config: &Config,
-    aws: &AwsSettings,
-    arguments: &LockArgs,
-    output: &Output,
-) -> Result<u8, Error> {
+use super::Session;
+
+pub(super) async fn run(session: &Session<'_>, arguments: &LockArgs) -> Result<u8, Error> {
     // Without a lock section, the default table (`lock init` creates it).
-    let (lock_config, _) = config.lock_or_default();
-    let lock_config = &lock_config;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Error::usage(format!("cannot start the async runtime: {error}"), None))?;
-    runtime.block_on(async {
-        let sdk = sdk::load(&aws_settings(config, aws)).await;
-        match &arguments.command {
-            LockCommand::Init => init(lock_config, &sdk, output).await,
-            LockCommand::Status => {
-                let store = open_store(lock_config, &sdk)?;
-                status(&lock_id_for(config, &sdk)?, store, output).await
-            }
-            LockCommand::Release { lock_id: id } => {
-                let store = open_store(lock_config, &sdk)?;
-                release(&lock_id_for(config, &sdk)?, id, lock_config, store, output).await
-            }
-        }
-    })
-}
-
-/// `--region` wins over the config's region (which already fell back to `AWS_REGION`).
-pub(crate) fn aws_settings(config: &Config, aws: &AwsSettings) -> AwsSettings {
-    AwsSettings {
-        region: aws.region.clone().or_else(|| config.region.clone()),
-        ..aws.clone()
+    let (lock, _) = session.project.config.lock_or_default();
+    match &arguments.command {
+        LockCommand::Init => init(session, &lock).await,
+        LockCommand::Status => status(session, &lock).await,
+        LockCommand::Release { lock_id } => release(session, &lock, lock_id).await,
     }
 }
 
-/// The store the config names: a DynamoDB table or S3 lockfiles.
-pub(crate) fn open_store(lock: &LockConfig, sdk: &SdkConfig) -> Result<Arc<dyn LockStore>, Error> {
-    Ok(match &lock.backend {
-        LockBackendConfig::DynamoDb { table } => {
-            Arc::new(DynamoDbLockStore::from_config(sdk, table.clone()))
-        }
-        LockBackendConfig::S3 { url } => {
-            let location = S3Location::parse(url).map_err(|message| Error::usage(message, None))?;
-            Arc::new(S3LockStore::new(lock_s3::client(sdk), location))
-        }
-    })
+async fn store(session: &Session<'_>, lock: &LockConfig) -> Result<Locker, Error> {
+    let store = session
+        .aws
+        .lock_store(&lock.backend)
+        .await
+        .map_err(|message| Error::usage(format!("lock: {message}"), None))?;
+    Ok(Locker::new(store))
 }
 
-/// `ristretto/<region>/<cluster>/<service>`, with the region the SDK actually uses.
-pub(crate) fn lock_id_for(config: &Config, sdk: &SdkConfig) -> Result<String, Error> {
-    let region = sdk.region().ok_or_else(|| {
-        Error::usage(
-            "no AWS region: the lock is per region, cluster and service",
-            Some("set the region with --region, the config's region or AWS_REGION".to_owned()),
-        )
-    })?;
-    let service = config.service.as_deref().ok_or_else(|| {
-        Error::usage(
-            format!("{}: no service in the config", config.file.display()),
-            Some("the deploy lock is per service: add service: 'NAME' to the config".to_owned()),
-        )
-    })?;
-    Ok(lock::lock_id(region.as_ref(), &config.cluster, service))
-}
-
-async fn init(lock: &LockConfig, sdk: &SdkConfig, output: &Output) -> Result<u8, Error> {
+async fn init(session: &Session<'_>, lock: &LockConfig) -> Result<u8, Error> {
+    let output = session.output;
     match &lock.backend {
         LockBackendConfig::DynamoDb { table } => {
-            let setup = lock_dynamodb::create_table(sdk, table).await?;
+            let setup = session.aws.create_lock_table(table).await?;
             output.info(&if setup.created {
                 format!("created DynamoDB table {table} (on-demand, hash key LockID)")
             } else {
@@ -107,7 +55,7 @@ async fn init(lock: &LockConfig, sdk: &SdkConfig, output: &Output) -> Result<u8,
         }
         LockBackendConfig::S3 { url } => {
             let location = S3Location::parse(url).map_err(|message| Error::usage(message, None))?;
-            lock_s3::check_bucket(&lock_s3::client(sdk), &location.bucket).await?;
+            session.aws.check_lock_bucket(&location.bucket).await?;
             output.info(&format!(
                 "the S3 lock backend needs no setup: bucket {} is reachable and locks will be \
                  {}",
@@ -119,27 +67,52 @@ async fn init(lock: &LockConfig, sdk: &SdkConfig, output: &Output) -> Result<u8,
     Ok(exit_code::SUCCESS)
 }
 
-async fn status(lock_id: &str, store: Arc<dyn LockStore>, output: &Output) -> Result<u8, Error> {
-    let where_ = store.describe();
-    let text = match Locker::new(store).status(lock_id).await? {
-        None => format!("{lock_id} ({where_}): not locked"),
-        Some(record) => format!(
-            "{lock_id} ({where_}): locked\n{}",
-            record.details(SystemClock.now_epoch_seconds())
-        ),
-    };
-    output.data(&text).map_err(Error::Stdout)?;
+/// One paragraph per selected service (all of a multi-service config without `--service`).
+async fn status(session: &Session<'_>, lock: &LockConfig) -> Result<u8, Error> {
+    let region = session.region().await?;
+    let services = session.project.selected_services(&session.global.service)?;
+    if services.is_empty() {
+        return Err(Error::usage(
+            format!(
+                "{}: no service in the config: the deploy lock is per service",
+                session.project.config.file.display()
+            ),
+            Some("add service: 'NAME' to the config".to_owned()),
+        ));
+    }
+    let locker = store(session, lock).await?;
+    let where_ = locker.store().describe();
+    let mut paragraphs = Vec::with_capacity(services.len());
+    for service in services {
+        let lock_id = Target {
+            region: region.clone(),
+            cluster: service.cluster,
+            service: service.name,
+        }
+        .lock_id();
+        paragraphs.push(match locker.status(&lock_id).await? {
+            None => format!("{lock_id} ({where_}): not locked"),
+            Some(record) => format!(
+                "{lock_id} ({where_}): locked\n{}",
+                record.details(SystemClock.now_epoch_seconds())
+            ),
+        });
+    }
+    session
+        .output
+        .data(&paragraphs.join("\n\n"))
+        .map_err(Error::Stdout)?;
     Ok(exit_code::SUCCESS)
 }
 
-async fn release(
-    lock_id: &str,
-    id: &str,
-    lock: &LockConfig,
-    store: Arc<dyn LockStore>,
-    output: &Output,
-) -> Result<u8, Error> {
-    let released = Locker::new(store).force_release(lock_id, id).await?;
+async fn release(session: &Session<'_>, lock: &LockConfig, id: &str) -> Result<u8, Error> {
+    let (_, target) = session.one_target().await?;
+    let lock_id = target.lock_id();
+    let released = store(session, lock)
+        .await?
+        .force_release(&lock_id, id)
+        .await?;
+    let output = session.output;
     output.info(&format!("released {lock_id}, held by {released}"));
     if !released.is_expired_at(SystemClock.now_epoch_seconds()) {
         output.warn(&format!(

@@ -1,5 +1,10 @@
-//! One file per command. Each is a short function from resolved settings to an exit code:
-//! orchestration only, no parsing of files and no printing other than through `Output`.
+//! One file per command. Each is a short async function from the resolved settings (a
+//! [`Session`], or the global flags for the commands that read no project) to an exit code:
+//! orchestration only — it calls an operation and hands the result to `Output`; no parsing of
+//! files, no plan, lock or apply logic, no printing other than through `Output`.
+//!
+//! Dispatch happens once, exhaustively: the commands that need no runtime, then — inside the
+//! run's one runtime — the commands that read no project, then those that load it.
 
 mod apply;
 mod completions;
@@ -8,15 +13,14 @@ mod deploy;
 mod deregister;
 mod diff;
 mod init;
-pub(crate) mod lock;
+mod lock;
 mod plan;
 mod render;
 mod revisions;
 mod rollback;
 mod run;
 mod scale;
-mod selected;
-mod shared;
+mod session;
 mod show;
 mod status;
 mod validate;
@@ -24,101 +28,61 @@ mod verify;
 mod version;
 mod wait;
 
-use crate::cli::{Cli, Command, GlobalArgs};
-use crate::config::envfile;
+use crate::cli::{Cli, Command, GlobalArgs, ProjectCommand};
 use crate::error::Error;
 use crate::output::Output;
-use crate::project::ProjectOptions;
-use crate::render::JsonnetOptions;
+
+pub(crate) use session::Session;
 
 pub(crate) fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
-    match &cli.command {
-        Command::Version => return version::run(output),
-        Command::Completions(arguments) => return completions::run(arguments, output),
-        _ => {}
-    }
-    apply_envfiles(&cli.global)?;
-    match &cli.command {
-        Command::Show(arguments) => return show::run(&cli.global, arguments, output),
+    let Cli { global, command } = cli;
+    match command {
+        Command::Version => version::run(output),
+        Command::Completions(arguments) => completions::run(&arguments, output),
+        Command::Show(arguments) => in_runtime(&global, || show::run(&global, &arguments, output)),
         // init writes the config: there is none to load yet.
-        Command::Init(arguments) => return init::run(&cli.global, arguments, output),
-        _ => {}
-    }
-    let options = project_options(&cli.global)?;
-    match &cli.command {
-        Command::Render(arguments) => render::run(&options, &cli.global.service, arguments, output),
-        Command::Validate => validate::run(&options, output),
-        Command::Diff(arguments) => diff::run(&options, &cli.global, arguments, output),
-        Command::Plan(arguments) => plan::run(&options, &cli.global, arguments, output),
-        Command::Apply(arguments) => apply::run(&options, &cli.global, arguments, output),
-        Command::Deploy(arguments) => deploy::run(&options, &cli.global, arguments, output),
-        Command::Lock(arguments) => {
-            let project = crate::project::Project::load(&options)?;
-            let settings = shared::aws_settings(&cli.global, &project);
-            lock::run(&project.config, &settings, arguments, output)
-        }
-        Command::Run(arguments) => run::run(&options, &cli.global, arguments, output),
-        Command::Status(arguments) => status::run(&options, &cli.global, arguments, output),
-        Command::Wait(arguments) => wait::run(&options, &cli.global, arguments, output),
-        Command::Rollback(arguments) => rollback::run(&options, &cli.global, arguments, output),
-        Command::Scale(arguments) => scale::run(&options, &cli.global, arguments, output),
-        Command::Revisions(arguments) => revisions::run(&options, &cli.global, arguments, output),
-        Command::Deregister(arguments) => deregister::run(&options, &cli.global, arguments, output),
-        Command::Delete(arguments) => delete::run(&options, &cli.global, arguments, output),
-        Command::Verify => verify::run(&options, &cli.global, output),
-        Command::Version | Command::Completions(_) | Command::Show(_) | Command::Init(_) => {
-            unreachable!("handled above")
-        }
+        Command::Init(arguments) => in_runtime(&global, || init::run(&global, &arguments, output)),
+        Command::Project(command) => in_runtime(&global, || async {
+            let session = Session::load(&global, output)?;
+            run_project_command(&session, command).await
+        }),
     }
 }
 
-/// `--envfile` files enter the process environment in the order given, after argument
-/// parsing and before the config is read (as in ecspresso).
-fn apply_envfiles(global: &GlobalArgs) -> Result<(), Error> {
-    for path in &global.envfile {
-        for (name, value) in envfile::read(path).map_err(crate::config::ConfigError::from)? {
-            // SAFETY: called on the main thread before any other thread is started.
-            unsafe { std::env::set_var(name, value) };
-        }
+/// Applies the envfiles, then runs `work` on the run's one runtime.
+fn in_runtime<F>(global: &GlobalArgs, work: impl FnOnce() -> F) -> Result<u8, Error>
+where
+    F: std::future::Future<Output = Result<u8, Error>>,
+{
+    // Before any other thread exists: envfiles change the process environment.
+    session::apply_envfiles(global)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::usage(format!("cannot start the async runtime: {error}"), None))?;
+    // The one place that blocks on the runtime; everything below is async, and rendering's AWS
+    // lookups are spawned on this runtime (see `aws::lookups`).
+    #[allow(clippy::disallowed_methods)]
+    runtime.block_on(work())
+}
+
+async fn run_project_command(session: &Session<'_>, command: ProjectCommand) -> Result<u8, Error> {
+    match command {
+        ProjectCommand::Render(arguments) => render::run(session, &arguments),
+        ProjectCommand::Validate => validate::run(session),
+        ProjectCommand::Diff(arguments) => diff::run(session, &arguments).await,
+        ProjectCommand::Plan(arguments) => plan::run(session, &arguments).await,
+        ProjectCommand::Apply(arguments) => apply::run(session, &arguments).await,
+        ProjectCommand::Deploy(arguments) => deploy::run(session, &arguments).await,
+        ProjectCommand::Lock(arguments) => lock::run(session, &arguments).await,
+        ProjectCommand::Run(arguments) => run::run(session, &arguments).await,
+        ProjectCommand::Status(arguments) => status::run(session, &arguments).await,
+        ProjectCommand::Wait(arguments) => wait::run(session, &arguments).await,
+        ProjectCommand::Rollback(arguments) => rollback::run(session, &arguments).await,
+        ProjectCommand::Scale(arguments) => scale::run(session, &arguments).await,
+        ProjectCommand::Revisions(arguments) => revisions::run(session, &arguments).await,
+        ProjectCommand::Deregister(arguments) => deregister::run(session, &arguments).await,
+        ProjectCommand::Delete(arguments) => delete::run(session, &arguments).await,
+        ProjectCommand::Verify => verify::run(session).await,
     }
-    Ok(())
-}
-
-fn project_options(global: &GlobalArgs) -> Result<ProjectOptions, Error> {
-    let working_directory = std::env::current_dir().map_err(|error| {
-        Error::usage(format!("cannot read the working directory: {error}"), None)
-    })?;
-    Ok(ProjectOptions {
-        config: global.config.clone(),
-        working_directory,
-        environment: global.env.clone(),
-        aws: crate::aws::sdk::AwsSettings {
-            region: global.region.clone(),
-            profile: global.profile.clone(),
-            assume_role_arn: global.assume_role_arn.clone(),
-        },
-        jsonnet: JsonnetOptions {
-            ext_str: key_values("--ext-str", &global.ext_str)?,
-            ext_code: key_values("--ext-code", &global.ext_code)?,
-            tla_str: key_values("--tla-str", &global.tla_str)?,
-            tla_code: key_values("--tla-code", &global.tla_code)?,
-            library_paths: global.jpath.clone(),
-            // The project adds `--env` itself, with the config's library paths.
-            environment: None,
-            tfstate_natives: Vec::new(),
-        },
-    })
-}
-
-fn key_values(flag: &str, values: &[String]) -> Result<Vec<(String, String)>, Error> {
-    values
-        .iter()
-        .map(|value| match value.split_once('=') {
-            Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
-            _ => Err(Error::usage(
-                format!("{flag} {value:?}: expected KEY=VALUE"),
-                Some(format!("for example {flag} tag=v1.2.3")),
-            )),
-        })
-        .collect()
 }

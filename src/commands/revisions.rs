@@ -3,61 +3,24 @@
 //! table or `--output json` on stdout. Read-only.
 
 use crate::aws::ecs::{EcsApi, task_definition_revision};
-use crate::cli::{GlobalArgs, RevisionsArgs, TableOrJson};
+use crate::cli::{RevisionsArgs, TableOrJson};
 use crate::error::Error;
 use crate::exit_code;
-use crate::output::Output;
+use crate::operation;
 use crate::output::revisions::{self as revisions_output, RevisionRow};
-use crate::project::{Project, ProjectOptions};
 
-use super::{selected, shared};
+use super::Session;
 
-pub(super) fn run(
-    options: &ProjectOptions,
-    global: &GlobalArgs,
-    arguments: &RevisionsArgs,
-    output: &Output,
-) -> Result<u8, Error> {
-    let project = selected::project(options, output)?;
-    let family = family(&project, output)?;
-    let settings = shared::aws_settings(global, &project);
-    shared::runtime()?.block_on(async {
-        let (config, _region) = shared::sdk_config(&settings).await?;
-        let ecs = shared::ecs_client(&config);
-        let rows = rows(&ecs, &project.config.cluster, &family).await?;
-        let text = match arguments.output {
-            TableOrJson::Table => revisions_output::table(&family, &rows),
-            TableOrJson::Json => {
-                serde_json::to_string_pretty(&revisions_output::json(&family, &rows))
-                    .unwrap_or_default()
-            }
-        };
-        output.data(&text).map_err(Error::Stdout)?;
-        Ok(exit_code::SUCCESS)
-    })
-}
-
-/// The family of the config's task definition file.
-pub(super) fn family(project: &Project, output: &Output) -> Result<String, Error> {
-    let task_definition = project.task_definition()?;
-    task_definition
-        .warnings
-        .iter()
-        .for_each(|warning| output.warn(warning));
-    task_definition
-        .document
-        .get("family")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            Error::usage(
-                format!(
-                    "{}: the task definition has no family",
-                    task_definition.path.display()
-                ),
-                Some("set family in the task definition".to_owned()),
-            )
-        })
+pub(super) async fn run(session: &Session<'_>, arguments: &RevisionsArgs) -> Result<u8, Error> {
+    let (cluster, family) = session.selected_family()?;
+    let rows = rows(&session.aws.ecs().await, &cluster, &family).await?;
+    let text = match arguments.output {
+        TableOrJson::Table => revisions_output::table(&family, &rows),
+        TableOrJson::Json => serde_json::to_string_pretty(&revisions_output::json(&family, &rows))
+            .unwrap_or_default(),
+    };
+    session.output.data(&text).map_err(Error::Stdout)?;
+    Ok(exit_code::SUCCESS)
 }
 
 /// Every ACTIVE revision of `family`, newest first, with its users.
@@ -68,7 +31,7 @@ pub(super) async fn rows(
 ) -> Result<Vec<RevisionRow>, Error> {
     let (arns, in_use) = tokio::try_join!(
         async { Ok::<_, Error>(ecs.list_task_definitions(family, "ACTIVE").await?) },
-        selected::revisions_in_use(ecs, cluster, family)
+        operation::revisions_in_use(ecs, cluster, family)
     )?;
     let mut rows: Vec<RevisionRow> = arns
         .into_iter()

@@ -14,14 +14,15 @@ use serde_json::{Map, Value, json};
 
 use crate::aws::ecs::{EcsApi, LiveTask, LiveTaskDefinition};
 use crate::aws::logs::Logs;
-use crate::cli::{GlobalArgs, PropagateTags, RunArgs, RunWaitUntil};
+use crate::cli::{PropagateTags, RunArgs, RunWaitUntil};
+use crate::config::ServiceConfig;
 use crate::error::Error;
 use crate::exit_code;
 use crate::normalize::{self, NormalizeOptions};
 use crate::output::Output;
-use crate::project::{Project, ProjectOptions};
+use crate::project::Project;
 
-use super::{selected, shared};
+use super::Session;
 
 /// What the service definition decides about where a task runs; RunTask takes the same members.
 const FROM_SERVICE_DEFINITION: [&str; 7] = [
@@ -34,40 +35,23 @@ const FROM_SERVICE_DEFINITION: [&str; 7] = [
     "enableECSManagedTags",
 ];
 
-pub(super) fn run(
-    options: &ProjectOptions,
-    global: &GlobalArgs,
-    arguments: &RunArgs,
-    output: &Output,
-) -> Result<u8, Error> {
-    let project = selected::project(options, output)?;
+pub(super) async fn run(session: &Session<'_>, arguments: &RunArgs) -> Result<u8, Error> {
+    let (project, output) = (&session.project, session.output);
+    let owner = project.one_task_definition_owner(&session.global.service)?;
     let overrides = overrides(arguments)?;
     let tags = tags(arguments.tags.as_deref())?;
-    let timeout = match &arguments.timeout {
-        Some(text) => crate::config::duration::parse(text).map_err(|message| {
-            Error::usage(
-                format!("--timeout: {message}"),
-                Some("write a duration such as 30s, 10m or 1h".to_owned()),
-            )
-        })?,
-        None => project.config.timeout,
-    };
-    let placement = match &project.config.service_definition {
-        Some(_) => {
-            let service = project.service_definition()?;
-            service
-                .warnings
-                .iter()
-                .for_each(|warning| output.warn(warning));
+    let timeout = arguments.timeout.unwrap_or(project.config.timeout);
+    let placement = match project.service_definition_of(&owner)? {
+        Some(service) => {
+            session.warn_all(&service.warnings);
             service.document
         }
         None => Value::Null,
     };
-    let settings = shared::aws_settings(global, &project);
-    shared::runtime()?.block_on(async {
-        let (config, _region) = shared::sdk_config(&settings).await?;
-        let ecs = shared::ecs_client(&config);
-        let task_definition = task_definition(&ecs, &project, arguments, output).await?;
+    let cluster = owner.cluster.clone();
+    {
+        let ecs = session.aws.ecs().await;
+        let task_definition = task_definition(&ecs, project, &owner, arguments, output).await?;
         let container = watched_container(
             &task_definition.document,
             &task_definition.short_name(),
@@ -79,7 +63,7 @@ pub(super) fn run(
                 request.insert(member.to_owned(), value.clone());
             }
         }
-        request.insert("cluster".into(), json!(project.config.cluster));
+        request.insert("cluster".into(), json!(cluster));
         request.insert("taskDefinition".into(), json!(task_definition.arn));
         request.insert("count".into(), json!(arguments.count));
         request.insert("startedBy".into(), json!("ristretto"));
@@ -116,20 +100,38 @@ pub(super) fn run(
         }
         let arns: Vec<String> = started.tasks.iter().map(|task| task.arn.clone()).collect();
         for arn in &arns {
-            output.info(&format!("Started task {arn} ({}).", task_definition.short_name()));
+            output.info(&format!(
+                "Started task {arn} ({}).",
+                task_definition.short_name()
+            ));
         }
         if arguments.no_wait {
             return Ok(exit_code::SUCCESS);
         }
-        let logs = LogSource::of(&task_definition, &container, &started.tasks[0])
-            .map(|source| (Logs::new(&config), source));
+        let logs = match LogSource::of(&task_definition, &container, &started.tasks[0]) {
+            Some(source) => Some((session.aws.logs().await, source)),
+            None => None,
+        };
         if logs.is_none() {
             output.info(&format!(
                 "Container {container} does not log to CloudWatch Logs with a stream prefix: its logs are not followed."
             ));
         }
         let until = arguments.wait_until;
-        let tasks = follow(&ecs, &project.config.cluster, &arns, until, timeout, logs, output).await?;
+        let interval = arguments
+            .poll
+            .poll_interval
+            .unwrap_or(crate::apply::wait::DEFAULT_POLL_INTERVAL);
+        let tasks = follow(
+            &ecs,
+            &cluster,
+            &arns,
+            until,
+            (timeout, interval),
+            logs,
+            output,
+        )
+        .await?;
         if until == RunWaitUntil::Running {
             output.info("The task is running.");
             return Ok(exit_code::SUCCESS);
@@ -138,7 +140,10 @@ pub(super) fn run(
         for task in &tasks {
             match task_end(task, &container) {
                 TaskEnd::Exited(status) => {
-                    output.info(&format!("Task {} stopped: {container} exited with {status}.", task.id()));
+                    output.info(&format!(
+                        "Task {} stopped: {container} exited with {status}.",
+                        task.id()
+                    ));
                     if code == exit_code::SUCCESS && status != 0 {
                         code = u8::try_from(status).unwrap_or(exit_code::ERROR);
                     }
@@ -152,7 +157,7 @@ pub(super) fn run(
             }
         }
         Ok(code)
-    })
+    }
 }
 
 fn overrides(arguments: &RunArgs) -> Result<Option<Value>, Error> {
@@ -207,12 +212,13 @@ fn tags(text: Option<&str>) -> Result<Vec<Value>, Error> {
 async fn task_definition(
     ecs: &impl EcsApi,
     project: &Project,
+    owner: &ServiceConfig,
     arguments: &RunArgs,
     output: &Output,
 ) -> Result<LiveTaskDefinition, Error> {
     let loaded = match &arguments.task_def {
         Some(path) => project.load_task_definition(path)?,
-        None => project.task_definition()?,
+        None => project.task_definition_of(owner)?,
     };
     loaded
         .warnings
@@ -347,12 +353,11 @@ async fn follow(
     cluster: &str,
     arns: &[String],
     until: RunWaitUntil,
-    timeout: Duration,
+    (timeout, interval): (Duration, Duration),
     logs: Option<(Logs, LogSource)>,
     output: &Output,
 ) -> Result<Vec<LiveTask>, Error> {
     let started = tokio::time::Instant::now();
-    let interval = crate::apply::wait::poll_interval_from_environment();
     let mut token: Option<String> = None;
     let mut statuses: HashSet<(String, String)> = HashSet::new();
     loop {

@@ -1,23 +1,24 @@
 //! `ristretto show PLANFILE`: print a saved plan (file or `s3://…`) after checking its version
-//! and digest, in the same renderings `plan` uses.
+//! and digest, in the same renderings `plan` uses. No project is read.
 
-use crate::aws::sdk::AwsSettings;
+use crate::aws::sdk::Aws;
 use crate::cli::{GlobalArgs, ShowArgs};
 use crate::error::Error;
 use crate::exit_code;
+use crate::operation;
 use crate::output::Output;
 
-use super::shared;
+use super::session::aws_settings;
 
-pub(super) fn run(global: &GlobalArgs, arguments: &ShowArgs, output: &Output) -> Result<u8, Error> {
-    let settings = AwsSettings {
-        region: global.region.clone(),
-        profile: global.profile.clone(),
-        assume_role_arn: global.assume_role_arn.clone(),
-    };
-    let plan = shared::runtime()?.block_on(shared::load(&arguments.plan, &settings))?;
+pub(super) async fn run(
+    global: &GlobalArgs,
+    arguments: &ShowArgs,
+    output: &Output,
+) -> Result<u8, Error> {
+    let aws = Aws::new(aws_settings(global, None));
+    let plan = operation::load_plan(&arguments.plan, &aws).await?;
     output
-        .data(&shared::render(&plan, arguments.format, output))
+        .plan(&plan, arguments.format)
         .map_err(Error::Stdout)?;
     Ok(exit_code::SUCCESS)
 }

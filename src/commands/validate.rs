@@ -3,14 +3,11 @@
 
 use crate::error::Error;
 use crate::exit_code;
-use crate::output::Output;
-use crate::project::{Project, ProjectOptions};
 
-pub(super) fn run(options: &ProjectOptions, output: &Output) -> Result<u8, Error> {
-    let project = Project::load(options)?;
-    for warning in &project.config.warnings {
-        output.warn(warning);
-    }
+use super::Session;
+
+pub(super) fn run(session: &Session<'_>) -> Result<u8, Error> {
+    let (project, output) = (&session.project, session.output);
     let mut errors = Vec::new();
     let mut checked = Vec::new();
     let mut definitions = Vec::new();

@@ -15,62 +15,41 @@ use crate::aws::elbv2::LoadBalancing;
 use crate::aws::iam::Iam;
 use crate::aws::logs::Logs;
 use crate::aws::ssm::Secrets;
-use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::exit_code;
-use crate::output::Output;
 use crate::output::verify::{self as verify_output, Check, CheckStatus};
-use crate::project::ProjectOptions;
 
-use super::{selected, shared};
+use super::Session;
 
 /// The service principal ECS tasks assume their roles with.
 const ECS_TASKS_PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
 
-pub(super) fn run(
-    options: &ProjectOptions,
-    global: &GlobalArgs,
-    output: &Output,
-) -> Result<u8, Error> {
-    let project = selected::project(options, output)?;
-    let task_definition = project.task_definition()?;
-    task_definition
-        .warnings
-        .iter()
-        .for_each(|warning| output.warn(warning));
-    let service = match &project.config.service {
-        Some(_) => {
-            let service = project.service_definition()?;
-            service
-                .warnings
-                .iter()
-                .for_each(|warning| output.warn(warning));
+pub(super) async fn run(session: &Session<'_>) -> Result<u8, Error> {
+    let (project, output) = (&session.project, session.output);
+    let owner = project.one_task_definition_owner(&session.global.service)?;
+    let task_definition = project.task_definition_of(&owner)?;
+    session.warn_all(&task_definition.warnings);
+    let service = match project.service_definition_of(&owner)? {
+        Some(service) => {
+            session.warn_all(&service.warnings);
             Some(service.document)
         }
         None => None,
     };
-    let wanted = references(
-        &project.config.cluster,
-        &task_definition.document,
-        service.as_ref(),
-    );
-    let settings = shared::aws_settings(global, &project);
-    let checks = shared::runtime()?.block_on(async {
-        let (config, _region) = shared::sdk_config(&settings).await?;
-        let clients = Clients {
-            ecs: shared::ecs_client(&config),
-            iam: Iam::new(&config),
-            logs: Logs::new(&config),
-            secrets: Secrets::new(&config),
-            ecr: Ecr::new(&config),
-            load_balancing: LoadBalancing::new(&config),
-        };
-        let mut checks = Vec::with_capacity(wanted.len());
-        for reference in &wanted {
-            checks.push(clients.check(reference, &task_definition.document).await?);
-        }
-        Ok::<_, Error>(checks)
-    })?;
+    let wanted = references(&owner.cluster, &task_definition.document, service.as_ref());
+    let aws = &session.aws;
+    let clients = Clients {
+        ecs: aws.ecs().await,
+        iam: aws.iam().await,
+        logs: aws.logs().await,
+        secrets: aws.secrets().await,
+        ecr: aws.ecr().await,
+        load_balancing: aws.load_balancing().await,
+    };
+    let mut checks = Vec::with_capacity(wanted.len());
+    for reference in &wanted {
+        checks.push(clients.check(reference, &task_definition.document).await?);
+    }
     output
         .data(&verify_output::table(&checks))
         .map_err(Error::Stdout)?;

@@ -823,6 +823,35 @@ pub fn suggest(unknown: &str, known: &[&str]) -> Option<String> {
         .map(|(_, candidate)| (*candidate).to_owned())
 }
 
+/// A config as loading an empty file in `.` gives it, for other modules' unit tests.
+#[cfg(test)]
+impl Config {
+    pub(crate) fn for_tests() -> Config {
+        Config {
+            file: PathBuf::from("ristretto.jsonnet"),
+            directory: PathBuf::from("."),
+            region: Some("ap-northeast-1".into()),
+            cluster: DEFAULT_CLUSTER.to_owned(),
+            service: None,
+            service_definition: None,
+            task_definition: None,
+            timeout: Duration::from_secs(600),
+            plugins: Vec::new(),
+            ignore_tags: Vec::new(),
+            required_version: None,
+            codedeploy: None,
+            appspec: None,
+            lock: None,
+            services: Vec::new(),
+            terraform: None,
+            terraform_owned_fields: None,
+            secret_patterns: None,
+            filter_command: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! The only place that prints. stdout carries data (rendered JSON, machine formats); stderr
 //! carries everything meant for a person: warnings, progress, errors with `caused by:` and
-//! `hint:` lines. Colour is decided here (`--color`, `NO_COLOR`, whether stderr is a terminal).
+//! `hint:` lines. Colour is decided here and nowhere else, per stream: `--color always|never`
+//! decides; with `auto`, a stream is coloured when it is a terminal and `NO_COLOR` is unset or
+//! empty.
 
 pub(crate) mod definitions;
 pub(crate) mod error;
@@ -23,6 +25,8 @@ pub(crate) enum Verbosity {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Output {
+    choice: ColorChoice,
+    /// Whether stderr is coloured (decided once: it is where most lines go).
     color: bool,
     verbosity: Verbosity,
 }
@@ -51,14 +55,7 @@ impl Style {
 
 impl Output {
     pub(crate) fn new(choice: ColorChoice, quiet: bool, verbose: bool) -> Self {
-        let color = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-                    && std::io::stderr().is_terminal()
-            }
-        };
+        let color = colored(choice, std::io::stderr().is_terminal());
         let verbosity = if quiet {
             Verbosity::Quiet
         } else if verbose {
@@ -66,7 +63,95 @@ impl Output {
         } else {
             Verbosity::Normal
         };
-        Self { color, verbosity }
+        Self {
+            choice,
+            color,
+            verbosity,
+        }
+    }
+
+    /// Whether data written to stdout (a plan's text, a status) may carry colour.
+    pub(crate) fn stdout_color(&self) -> bool {
+        colored(self.choice, std::io::stdout().is_terminal())
+    }
+
+    /// Where apply-like commands report progress: human lines on stderr, or JSON lines on
+    /// stdout.
+    pub(crate) fn reporter(
+        &self,
+        format: crate::cli::ProgressFormat,
+    ) -> std::sync::Arc<dyn crate::apply::Reporter> {
+        match format {
+            crate::cli::ProgressFormat::Text => {
+                std::sync::Arc::new(progress::HumanReporter::new(self))
+            }
+            crate::cli::ProgressFormat::Json => std::sync::Arc::new(progress::JsonReporter::new()),
+        }
+    }
+
+    /// A plan as data on stdout, in `format`.
+    pub(crate) fn plan(
+        &self,
+        plan: &crate::plan::Plan,
+        format: crate::cli::PlanFormat,
+    ) -> std::io::Result<()> {
+        self.data(&plan::render(plan, format, self.stdout_color()))
+    }
+
+    /// Appends a plan to a file (GitHub's `$GITHUB_STEP_SUMMARY`); failing to is a warning.
+    pub(crate) fn append_plan(
+        &self,
+        plan: &crate::plan::Plan,
+        format: crate::cli::PlanFormat,
+        path: &std::path::Path,
+    ) {
+        let text = plan::render(plan, format, false);
+        let result = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut file| file.write_all(format!("{text}\n").as_bytes()));
+        if let Err(error) = result {
+            self.warn(&format!(
+                "cannot append the plan to GITHUB_STEP_SUMMARY ({}): {error}",
+                path.display()
+            ));
+        }
+    }
+
+    /// Asks on the terminal and accepts only `expected` as the answer. Without a terminal it
+    /// fails instead of hanging, and `hint` says how to go on without the question (`--force`).
+    pub(crate) fn confirm(
+        &self,
+        question: &str,
+        expected: &str,
+        hint: &str,
+    ) -> Result<(), crate::error::Error> {
+        use crate::error::Error;
+        use std::io::BufRead;
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::usage(
+                format!("{question}: confirmation is needed, and stdin is not a terminal"),
+                Some(hint.to_owned()),
+            ));
+        }
+        self.info(&format!("{question} Type {expected:?} to confirm:"));
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|error| Error::usage(format!("cannot read the answer: {error}"), None))?;
+        if answer.trim() == expected {
+            Ok(())
+        } else {
+            Err(Error::usage("cancelled: the answer did not match", None))
+        }
+    }
+
+    /// A plan for the person running a one-step command, as text on stderr.
+    pub(crate) fn plan_info(&self, plan: &crate::plan::Plan) {
+        let text = plan::render(plan, crate::cli::PlanFormat::Text, self.color);
+        self.info(text.trim_end());
     }
 
     pub(crate) fn color(&self) -> bool {
@@ -124,6 +209,17 @@ impl Output {
     fn stderr(&self, line: &str) {
         // Nothing sensible can be done when stderr itself is gone.
         let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+}
+
+/// The colour rule, for a stream that is (or is not) a terminal.
+fn colored(choice: ColorChoice, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()) && terminal
+        }
     }
 }
 

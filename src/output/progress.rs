@@ -28,7 +28,11 @@ impl HumanReporter {
 
 impl Reporter for HumanReporter {
     fn report(&self, event: ApplyEvent) {
-        if let Some(line) = human_line(&event, self.output.color()) {
+        if let ApplyEvent::ReleaseFailed { lock_id, error } = &event {
+            self.output.warn(&format!(
+                "could not release the deploy lock {lock_id}: {error} (its lease expires by itself)"
+            ));
+        } else if let Some(line) = human_line(&event, self.output.color()) {
             self.output.info(&line);
         }
     }
@@ -209,6 +213,12 @@ pub(crate) fn human_line(event: &ApplyEvent, color: bool) -> Option<String> {
         ApplyEvent::NotWaiting { target } => {
             format!("{}: not waiting for the rollout (--no-wait)", name(target))
         }
+        ApplyEvent::LockTableCreated { table } => {
+            format!("Created the lock table {table} (no lock section in the config).")
+        }
+        ApplyEvent::ReleaseFailed { lock_id, error } => {
+            format!("could not release the deploy lock {lock_id}: {error}")
+        }
     })
 }
 
@@ -291,6 +301,12 @@ pub(crate) fn json_line(event: &ApplyEvent) -> Value {
         }
         ApplyEvent::NotWaiting { target: t } => {
             json!({"event": "not_waiting", "target": target(t)})
+        }
+        ApplyEvent::LockTableCreated { table } => {
+            json!({"event": "lock_table_created", "table": table})
+        }
+        ApplyEvent::ReleaseFailed { lock_id, error } => {
+            json!({"event": "lock_release_failed", "lock_id": lock_id, "error": error})
         }
     }
 }

@@ -73,12 +73,9 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// The deploy lock's id for this service (ARCHITECTURE.md §6).
+    /// The deploy lock's id for this service (ARCHITECTURE.md §6), spelled by `lock::lock_id`.
     pub(crate) fn lock_id(&self) -> String {
-        format!(
-            "ristretto/{}/{}/{}",
-            self.region, self.cluster, self.service
-        )
+        crate::lock::lock_id(&self.region, &self.cluster, &self.service)
     }
 }
 
@@ -200,14 +197,49 @@ pub(crate) enum Action {
     },
 }
 
-impl Action {
-    /// The verb of the plan's summary line ("1 to register, 1 to update").
-    pub(crate) fn verb(&self) -> &'static str {
+/// What an action does, as the plan's summary line counts it ("1 to register, 1 to update").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Verb {
+    Register,
+    Create,
+    Update,
+    Tag,
+}
+
+impl Verb {
+    /// Every verb, in the summary's order.
+    pub(crate) const ALL: [Verb; 4] = [Verb::Register, Verb::Create, Verb::Update, Verb::Tag];
+
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Action::RegisterTaskDefinition { .. } => "register",
-            Action::CreateService { .. } => "create",
-            Action::UpdateService { .. } => "update",
-            Action::TagService { .. } | Action::UntagService { .. } => "tag",
+            Verb::Register => "register",
+            Verb::Create => "create",
+            Verb::Update => "update",
+            Verb::Tag => "tag",
+        }
+    }
+
+    /// How many of `actions` each verb has, in the summary's order, zeros left out.
+    pub(crate) fn counts<'a>(actions: impl IntoIterator<Item = &'a Action>) -> Vec<(Verb, usize)> {
+        let mut counts = [0; 4];
+        for action in actions {
+            counts[action.verb() as usize] += 1;
+        }
+        Verb::ALL
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    }
+}
+
+impl Action {
+    pub(crate) fn verb(&self) -> Verb {
+        match self {
+            Action::RegisterTaskDefinition { .. } => Verb::Register,
+            Action::CreateService { .. } => Verb::Create,
+            Action::UpdateService { .. } => Verb::Update,
+            Action::TagService { .. } | Action::UntagService { .. } => Verb::Tag,
         }
     }
 }
@@ -219,20 +251,8 @@ impl Plan {
             .any(|service| !service.actions.is_empty())
     }
 
-    /// Counts per verb over all services, in a fixed order, for the summary line.
-    pub(crate) fn summary(&self) -> Vec<(&'static str, usize)> {
-        ["register", "create", "update", "tag"]
-            .into_iter()
-            .map(|verb| {
-                let count = self
-                    .services
-                    .iter()
-                    .flat_map(|service| &service.actions)
-                    .filter(|action| action.verb() == verb)
-                    .count();
-                (verb, count)
-            })
-            .filter(|(_, count)| *count > 0)
-            .collect()
+    /// Counts per verb over all services, in the summary's order, for the summary line.
+    pub(crate) fn summary(&self) -> Vec<(Verb, usize)> {
+        Verb::counts(self.services.iter().flat_map(|service| &service.actions))
     }
 }

@@ -4,71 +4,70 @@
 //! `std.native('ssm_list')(name, index)`, `std.native('secretsmanager_arn')(id)`).
 //!
 //! Each distinct lookup is made once per run and cached (a definition may name the same
-//! parameter many times). Rendering is synchronous and single-threaded, so the AWS settings and
-//! the cache are per thread, and each lookup runs on a small current-thread runtime.
+//! parameter many times). Rendering is synchronous, so the lookups go through a
+//! [`LookupBackend`]: the AWS adapter's runs each call on the command's one runtime
+//! (`aws::lookups`), tests install a fake. The backend and the cache belong to the thread that
+//! renders (the command's thread), installed by [`install`] when the session starts.
+//!
+//! Must not: start a runtime, or block on one (ARCHITECTURE.md §2).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use gtmpl_value::{FuncError, Value as TemplateValue};
 
-use crate::aws::sdk::AwsSettings;
-use crate::aws::ssm::Secrets;
+/// What rendering may ask of AWS. Errors are one line for the template error that quotes them.
+pub(crate) trait LookupBackend {
+    /// A Parameter Store parameter, decrypted: (its type, its value).
+    fn parameter(&self, name: &str) -> Result<(String, String), String>;
+    /// A Secrets Manager secret's full ARN.
+    fn secret_arn(&self, id: &str) -> Result<String, String>;
+    /// An S3 object's bytes (a tfstate plugin's `s3://` state).
+    fn s3_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String>;
+}
 
 /// A lookup's answer: (parameter type, value), or the error message.
 type Answer = Result<(String, String), String>;
 
 thread_local! {
-    static SETTINGS: RefCell<Option<AwsSettings>> = const { RefCell::new(None) };
+    static BACKEND: RefCell<Option<Rc<dyn LookupBackend>>> = const { RefCell::new(None) };
     static CACHE: RefCell<HashMap<String, Answer>> = RefCell::new(HashMap::new());
 }
 
-/// Where lookups go (the project's region, profile and role); clears the cache.
-pub(crate) fn install(settings: AwsSettings) {
-    SETTINGS.with(|current| *current.borrow_mut() = Some(settings));
+/// Where this thread's lookups go from now on; clears the cache.
+pub(crate) fn install(backend: Rc<dyn LookupBackend>) {
+    BACKEND.with(|current| *current.borrow_mut() = Some(backend));
     CACHE.with(|cache| cache.borrow_mut().clear());
+}
+
+fn backend() -> Result<Rc<dyn LookupBackend>, String> {
+    BACKEND
+        .with(|current| current.borrow().clone())
+        .ok_or_else(|| "AWS lookups are not available here (only in definitions)".to_owned())
 }
 
 fn cached(
     key: String,
-    lookup: impl FnOnce(&AwsSettings) -> Result<(String, String), String>,
+    lookup: impl FnOnce(&dyn LookupBackend) -> Result<(String, String), String>,
 ) -> Result<(String, String), String> {
     if let Some(hit) = CACHE.with(|cache| cache.borrow().get(&key).cloned()) {
         return hit;
     }
-    let settings = SETTINGS
-        .with(|current| current.borrow().clone())
-        .ok_or_else(|| "AWS lookups are not available here (only in definitions)".to_owned())?;
-    let result = lookup(&settings);
+    let result = lookup(backend()?.as_ref());
     CACHE.with(|cache| cache.borrow_mut().insert(key, result.clone()));
     result
 }
 
-fn block_on<T>(
-    settings: &AwsSettings,
-    work: impl AsyncFnOnce(Secrets) -> Result<T, crate::aws::AwsError>,
-) -> Result<T, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
-    runtime.block_on(async {
-        let config = crate::aws::sdk::load(settings).await;
-        work(Secrets::new(&config))
-            .await
-            .map_err(|error| match error {
-                crate::aws::AwsError::Api { code, message, .. } => format!("{code}: {message}"),
-                other => other.to_string(),
-            })
-    })
+/// An S3 object, for a tfstate plugin's state (the plugin caches the parsed state itself).
+pub(crate) fn s3_object(bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+    backend()?.s3_object(bucket, key)
 }
 
 /// A parameter's value; for a `StringList`, the element at `index` (required there).
 pub(crate) fn parameter(name: &str, index: Option<usize>) -> Result<String, String> {
-    let (kind, value) = cached(format!("ssm:{name}"), |settings| {
-        block_on(settings, async |secrets| secrets.parameter(name).await)
-    })
-    .map_err(|error| format!("ssm {name}: {error}"))?;
+    let (kind, value) = cached(format!("ssm:{name}"), |backend| backend.parameter(name))
+        .map_err(|error| format!("ssm {name}: {error}"))?;
     match (kind.as_str(), index) {
         ("StringList", Some(index)) => value
             .split(',')
@@ -87,9 +86,8 @@ pub(crate) fn parameter(name: &str, index: Option<usize>) -> Result<String, Stri
 
 /// A secret's full ARN.
 pub(crate) fn secret_arn(id: &str) -> Result<String, String> {
-    cached(format!("secretsmanager:{id}"), |settings| {
-        block_on(settings, async |secrets| secrets.secret_arn(id).await)
-            .map(|arn| (String::new(), arn))
+    cached(format!("secretsmanager:{id}"), |backend| {
+        backend.secret_arn(id).map(|arn| (String::new(), arn))
     })
     .map(|(_, arn)| arn)
     .map_err(|error| format!("secretsmanager_arn {id}: {error}"))
