@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::{StreamExt, TryStreamExt, stream};
 
 use crate::aws::AwsError;
-use crate::aws::ecs::{EcsApi, LiveService, LiveTaskDefinition};
+use crate::aws::ecs::{EcsApi, LiveService, LiveTaskDefinition, task_definition_short_name};
 use crate::plan::{LiveState, PlanRequest, Target};
 
 /// How many DescribeTaskDefinition calls run at once for a multi-service plan: enough to hide
@@ -82,34 +82,26 @@ pub(crate) async fn fetch(
         None => None,
     };
 
-    let chosen = match choice {
-        RevisionChoice::FromFile => None,
-        RevisionChoice::Latest => {
-            Some(
-                latest_in_family
-                    .clone()
-                    .ok_or_else(|| LiveError::NoActiveRevision {
-                        family: family.to_owned(),
-                    })?,
-            )
-        }
-        RevisionChoice::Revision(revision) => {
-            let reference = format!("{family}:{revision}");
+    // `--revision N` is often a revision described already (the service's or the latest).
+    let revision_reference = match choice {
+        RevisionChoice::Revision(revision) => Some(format!("{family}:{revision}")),
+        _ => None,
+    };
+    let described = match &revision_reference {
+        Some(reference) => {
             let known = [&task_definition, &latest_in_family]
                 .into_iter()
                 .flatten()
-                .find(|task: &&LiveTaskDefinition| task.revision == revision)
+                .find(|task| task_definition_short_name(&task.arn) == reference)
                 .cloned();
             match known {
                 Some(task) => Some(task),
-                None => Some(
-                    ecs.describe_task_definition(&reference)
-                        .await?
-                        .ok_or(LiveError::NoSuchRevision { reference })?,
-                ),
+                None => ecs.describe_task_definition(reference).await?,
             }
         }
+        None => None,
     };
+    let chosen = choose(choice, family, latest_in_family.as_ref(), described)?;
 
     Ok(LiveState {
         service,
@@ -215,28 +207,15 @@ pub(crate) async fn fetch_all(
                 .cloned()
                 .flatten()
         });
-        let chosen = match choice {
-            RevisionChoice::FromFile => None,
-            RevisionChoice::Latest => {
-                Some(
-                    latest_in_family
-                        .clone()
-                        .ok_or_else(|| LiveError::NoActiveRevision {
-                            family: family.clone(),
-                        })?,
-                )
-            }
-            RevisionChoice::Revision(revision) => {
-                let reference = format!("{family}:{revision}");
-                Some(
-                    task_definitions
-                        .get(&reference)
-                        .cloned()
-                        .flatten()
-                        .ok_or(LiveError::NoSuchRevision { reference })?,
-                )
-            }
-        };
+        let chosen = choose(
+            choice,
+            &family,
+            latest_in_family.as_ref(),
+            task_definitions
+                .get(&format!("{family}:{}", revision_of(choice)))
+                .cloned()
+                .flatten(),
+        )?;
         states.push(LiveState {
             service,
             task_definition,
@@ -247,6 +226,42 @@ pub(crate) async fn fetch_all(
     Ok(states)
 }
 
+/// The revision the user chose, from what was described: the latest ACTIVE one of the family,
+/// or revision N (`described`, `None` when it does not exist). `None` for `FromFile`.
+fn choose(
+    choice: RevisionChoice,
+    family: &str,
+    latest_in_family: Option<&LiveTaskDefinition>,
+    described: Option<LiveTaskDefinition>,
+) -> Result<Option<LiveTaskDefinition>, LiveError> {
+    match choice {
+        RevisionChoice::FromFile => Ok(None),
+        RevisionChoice::Latest => {
+            latest_in_family
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| LiveError::NoActiveRevision {
+                    family: family.to_owned(),
+                })
+        }
+        RevisionChoice::Revision(revision) => {
+            described
+                .map(Some)
+                .ok_or_else(|| LiveError::NoSuchRevision {
+                    reference: format!("{family}:{revision}"),
+                })
+        }
+    }
+}
+
+/// N of `--revision N` (0, never a revision, otherwise).
+fn revision_of(choice: RevisionChoice) -> i64 {
+    match choice {
+        RevisionChoice::Revision(revision) => revision,
+        _ => 0,
+    }
+}
+
 fn family_of(request: &PlanRequest) -> String {
     request
         .task_definition
@@ -254,4 +269,123 @@ fn family_of(request: &PlanRequest) -> String {
         .and_then(serde_json::Value::as_str)
         .unwrap_or_default()
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::aws::ecs_memory::MemoryEcs;
+
+    fn target(service: &str) -> Target {
+        Target {
+            region: "ap-northeast-1".into(),
+            cluster: "web".into(),
+            service: service.into(),
+        }
+    }
+
+    fn request(service: &str) -> PlanRequest {
+        PlanRequest {
+            target: target(service),
+            task_definition: MemoryEcs::task_definition_document(service, "nginx:9"),
+            service: Some(json!({"serviceName": service})),
+            ownership: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_service_on_the_latest_revision_costs_two_calls_and_an_older_one_three() {
+        let ecs = MemoryEcs::new();
+        ecs.deploy_service("web", "api", "nginx:1", 2);
+        let state = fetch(&ecs, &target("api"), "api", true, RevisionChoice::FromFile)
+            .await
+            .unwrap();
+        assert_eq!(ecs.calls(), ["DescribeServices", "DescribeTaskDefinition"]);
+        assert_eq!(state.service.unwrap().desired_count, 2);
+        assert_eq!(state.task_definition.unwrap().revision, 1);
+
+        let ecs = MemoryEcs::new();
+        ecs.deploy_service("web", "api", "nginx:1", 2);
+        ecs.register("api", "nginx:2");
+        let state = fetch(&ecs, &target("api"), "api", true, RevisionChoice::FromFile)
+            .await
+            .unwrap();
+        assert_eq!(ecs.calls().len(), 3, "{:?}", ecs.calls());
+        assert_eq!(state.task_definition.unwrap().revision, 1);
+        assert_eq!(state.latest_in_family.unwrap().revision, 2);
+        assert!(state.chosen.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_chosen_revision_is_described_once_and_a_missing_one_is_an_error() {
+        let ecs = MemoryEcs::new();
+        ecs.deploy_service("web", "api", "nginx:1", 1);
+        ecs.register("api", "nginx:2");
+        // The service's own revision is known already: no extra call.
+        let state = fetch(
+            &ecs,
+            &target("api"),
+            "api",
+            true,
+            RevisionChoice::Revision(1),
+        )
+        .await
+        .unwrap();
+        assert_eq!(state.chosen.unwrap().revision, 1);
+        assert_eq!(ecs.calls().len(), 3, "{:?}", ecs.calls());
+
+        let error = fetch(
+            &ecs,
+            &target("api"),
+            "api",
+            true,
+            RevisionChoice::Revision(7),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(error.to_string(), "task definition api:7 does not exist");
+        let error = fetch(
+            &MemoryEcs::new(),
+            &target("api"),
+            "api",
+            true,
+            RevisionChoice::Latest,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "task definition family api has no ACTIVE revision"
+        );
+    }
+
+    #[tokio::test]
+    async fn many_services_are_described_ten_at_a_time_and_each_revision_once() {
+        let ecs = MemoryEcs::new();
+        let names: Vec<String> = (0..12).map(|index| format!("svc{index:02}")).collect();
+        for name in &names {
+            ecs.deploy_service("web", name, "nginx:1", 1);
+        }
+        let requests: Vec<PlanRequest> = names.iter().map(|name| request(name)).collect();
+        let states = fetch_all(&ecs, &requests, RevisionChoice::Latest)
+            .await
+            .unwrap();
+        assert_eq!(states.len(), 12);
+        assert!(states.iter().all(|state| state.chosen.is_some()));
+        let calls = ecs.calls();
+        let describe_services = calls
+            .iter()
+            .filter(|call| *call == "DescribeServices")
+            .count();
+        assert_eq!(describe_services, 2, "12 services in batches of 10");
+        // Each family by name (its latest) and each service's own ARN: 24 distinct references,
+        // each described once, though here they name the same 12 revisions.
+        let describes = calls
+            .iter()
+            .filter(|call| *call == "DescribeTaskDefinition")
+            .count();
+        assert_eq!(describes, 24, "{calls:?}");
+    }
 }

@@ -212,6 +212,90 @@ pub(crate) async fn revisions_in_use(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::ecs_memory::MemoryEcs;
+    use crate::exit_code;
+    use crate::plan::{Action, TaskDefinitionRef};
+
+    fn target() -> Target {
+        Target {
+            region: "ap-northeast-1".into(),
+            cluster: "web".into(),
+            service: "api".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rollback_plans_the_previous_active_revision_and_nothing_else() {
+        let ecs = MemoryEcs::new();
+        ecs.deploy_service("web", "api", "nginx:1", 2);
+        ecs.deploy_service("web", "api", "nginx:2", 2);
+        ecs.deploy_service("web", "api", "nginx:3", 2);
+        ecs.deregister_task_definition("api:2").await.unwrap();
+        let rollback = rollback_plan(&ecs, &target(), &PlanOptions::default(), None)
+            .await
+            .unwrap();
+        assert_eq!(rollback.from.revision, 3);
+        assert_eq!(rollback.to_revision, 1, "revision 2 is INACTIVE: skipped");
+        let actions = &rollback.plan.services[0].actions;
+        assert_eq!(actions.len(), 1, "{actions:?}");
+        assert!(matches!(
+            &actions[0],
+            Action::UpdateService {
+                task_definition: Some(TaskDefinitionRef::Existing { arn }),
+                fields,
+                ..
+            } if arn.ends_with("api:1") && fields.is_empty()
+        ));
+        assert_eq!(ecs.mutating_calls(), ["DeregisterTaskDefinition"]);
+    }
+
+    #[tokio::test]
+    async fn a_rollback_without_an_older_revision_is_refused() {
+        let ecs = MemoryEcs::new();
+        ecs.deploy_service("web", "api", "nginx:1", 1);
+        let error = rollback_plan(&ecs, &target(), &PlanOptions::default(), None)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(error.exit_code(), exit_code::ERROR);
+        assert!(
+            error.to_string().starts_with("nothing to roll back to"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn scale_changes_the_desired_count_only() {
+        let ecs = MemoryEcs::new();
+        ecs.deploy_service("web", "api", "nginx:1", 2);
+        let plan = scale_plan(&ecs, &target(), 5, &PlanOptions::default(), None)
+            .await
+            .unwrap();
+        let actions = &plan.services[0].actions;
+        assert_eq!(actions.len(), 1, "{actions:?}");
+        let Action::UpdateService {
+            task_definition,
+            fields,
+            ..
+        } = &actions[0]
+        else {
+            panic!("{actions:?}")
+        };
+        assert!(task_definition.is_none());
+        assert_eq!(fields.keys().collect::<Vec<_>>(), ["desiredCount"]);
+        assert_eq!(fields["desiredCount"], 5);
+        let missing = Target {
+            service: "gone".into(),
+            ..target()
+        };
+        let error = scale_plan(&ecs, &missing, 5, &PlanOptions::default(), None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "service gone not found in cluster web (ap-northeast-1)"
+        );
+    }
 
     #[test]
     fn the_previous_revision_is_the_newest_older_active_one() {

@@ -16,6 +16,7 @@ mod rendered;
 mod revisions;
 mod rollback;
 mod run;
+mod selection;
 mod status;
 mod terraform;
 mod verify;
