@@ -15,4 +15,5 @@ if ! command -v aws >/dev/null; then
   python3 -m pip install --quiet awscli
 fi
 
+python3 -m unittest tests/support/test_moto_launcher.py  # the emulator's own tests (~15 s)
 exec cargo test --locked "$@"

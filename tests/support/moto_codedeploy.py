@@ -324,6 +324,17 @@ class EcsDeployment:
         self.event_index = 0
         self._event("InProgress")
 
+    def link(self):
+        """Attach the deployment to its ECS service at once, so that DescribeServices of the
+        service moves it too (from its first step)."""
+        service = (self.group.ecs_services or [{}])[0]
+        ecs = _ecs_backend(self.backend.account_id, self.backend.region_name)
+        for candidate in ecs.services.values():
+            if (candidate.cluster_name == service.get("clusterName") and candidate.name == service.get("serviceName")
+                    and candidate.status == "ACTIVE"
+                    and (getattr(candidate, "deployment_controller", None) or {}).get("type") == "CODE_DEPLOY"):
+                candidate._codedeploy_active = self
+
     def _resolve(self):
         """Find the ECS service and the AppSpec's task definition; (code, message) on failure."""
         content = _revision_content(self.revision)
@@ -894,6 +905,7 @@ def patch_codedeploy():
                                        self._get_param("description"), auto)
             backend.deployments[deployment.deployment_id] = deployment
             group._last_attempted = deployment
+            deployment.link()
         return json_answer({"deploymentId": deployment.deployment_id}, JSON)
 
     def get_deployment(self):

@@ -2,6 +2,7 @@
 #
 # Usage:  python3 tests/support/moto_launcher.py [--host 127.0.0.1] [--port 0]
 #             [--request-log PATH] [--rollout-steps N] [--access-log] [--cleanup-dir DIR]
+#             [--latency MS] [--rate-limit SERVICE:OPERATIONS=BURST/RATE]... [--ecs-rate-limits]
 #
 # Starts moto's HTTP server (the same WSGI app `moto_server` runs) on 127.0.0.1, port 0 by default,
 # so the kernel picks a free ephemeral port; a fixed port would collide between parallel test
@@ -12,12 +13,17 @@
 # and flushes. Nothing else is ever written to stdout (diagnostics go to stderr).
 #
 # Exit codes: 0 = stopped (SIGTERM/SIGINT, or the parent died), 3 = moto (or flask/werkzeug, i.e.
-# `moto[server]`) is not importable, 1 = the server never answered; the one-line reason is on
-# stderr. Anything else = crash, traceback on stderr.
+# `moto[server]`) is not importable, 1 = the server never answered, 2 = bad arguments; the
+# one-line reason is on stderr. Anything else = crash, traceback on stderr.
 #
 # The process records its parent's pid as its very first statement and a daemon thread exits it
 # (os._exit) within 0.2 s of the parent being gone, so a test binary that is killed or panics never
 # leaves a server behind.
+#
+# The patches live in this file (1, 2, 3, 6, 7) and in the moto_*.py modules next to it (the
+# others); each patch's comment block says what moto gets wrong or lacks, what real AWS does and
+# where that comes from, the response shapes, and the knobs. tests/support/test_moto_launcher.py
+# checks every patch through the API (bash scripts/test.sh runs it).
 #
 # ---------------------------------------------------------------------------------------------
 # CONTROL KNOBS
@@ -25,11 +31,20 @@
 # --host H               bind address (default 127.0.0.1; never bind anything else in tests).
 # --port P               port (default 0 = ephemeral).
 # --request-log PATH     append one JSON object per AWS request to PATH (format below).
-# --rollout-steps N      default number of DescribeServices calls an ECS service change needs to
-#                        finish (default 3, minimum 1). See "ECS rolling deployments" below.
+# --rollout-steps N      default number of steps an ECS deployment needs (default 3, minimum 1);
+#                        a step is a DescribeServices of the service or a DescribeServiceDeployments
+#                        of one of its deployments (patch 5).
 # --access-log           also print werkzeug's per-request access line on stderr (off by default).
 # --cleanup-dir DIR      delete DIR (the test harness's scratch dir holding the request log) when
 #                        the launcher exits; only a directory named ristretto-moto-* is deleted.
+# --latency MS           every AWS request waits MS milliseconds (no lock held: concurrent
+#                        requests overlap) before moto answers it (patch 14).
+# --rate-limit SPEC      SERVICE:OPERATION[,OPERATION…]=BURST/RATE, repeatable: one token bucket per
+#                        account and region; an empty bucket answers HTTP 400 ThrottlingException
+#                        (patch 14). Example: --rate-limit 'ecs:Describe*,List*=100/20'.
+# --ecs-rate-limits      add the documented ECS buckets (DescribeServices 100/20, DescribeTasks
+#                        100/20, DescribeClusters 50/20, StopTask 100/40, RegisterTaskDefinition
+#                        20/1, RunTask 20/20; sources in moto_realism.py) after the --rate-limit ones.
 #
 # Per account (= per test): use a 12-digit AWS_ACCESS_KEY_ID; it *is* the account id (patch 2).
 #   The `x-moto-account-id: <12 digits>` header still works and wins over the access key.
@@ -38,10 +53,21 @@
 # Per ECS service:
 #   tag  ristretto-test:rollout-steps = "<N>"   overrides --rollout-steps for that service. Read at
 #        CreateService and at every UpdateService (so TagResource before an update also works).
+#   tag  ristretto-test:hook-result = SUCCEEDED (default) | FAILED | IN_PROGRESS   what the
+#        service's Lambda lifecycle hooks return in a blue/green, linear or canary deployment
+#        (patch 9); read at every step. A hook with targetType PAUSE waits for
+#        ContinueServiceDeployment, as in ECS.
 #   any container image whose tag is `fail` (e.g. `nginx:fail`, `repo/app:fail@sha256:...`) makes a
-#        deployment of that task definition fail: its tasks never reach RUNNING.
+#        deployment of that task definition fail: its tasks never reach RUNNING (rolling, blue/green
+#        and CodeDeploy deployments alike).
 #   deploymentConfiguration.deploymentCircuitBreaker {enable, rollback} decides what a failing
 #        deployment does (FAILED + rollback / FAILED and stays / retries forever), as in ECS.
+#   deploymentConfiguration.strategy BLUE_GREEN | LINEAR | CANARY selects patch 9's deployments.
+#
+# Per CodeDeploy deployment group (patch 11): deploymentConfigName (ECSAllAtOnce / ECSLinear10… /
+#   ECSCanary10…) sets the traffic steps; autoRollbackConfiguration decides rollbacks;
+#   blueGreenDeploymentConfiguration.deploymentReadyOption.actionOnTimeout STOP_DEPLOYMENT makes
+#   deployments wait in Ready for ContinueDeployment.
 #
 # ---------------------------------------------------------------------------------------------
 # REQUEST LOG FORMAT (--request-log)
@@ -58,9 +84,10 @@
 #                                             "<METHOD> <path>" (REST protocols: S3, ...)
 #    "target": "AmazonEC2ContainerServiceV20141113.DescribeServices",   raw X-Amz-Target or null
 #    "method": "POST", "path": "/", "query": "",
-#    "status": 200,                           HTTP status moto answered with
-#    "readonly": true}                        heuristic: operation starts with Describe/List/Get/
+#    "status": 200,                           HTTP status answered (400/503 when throttled)
+#    "readonly": true,                        heuristic: operation starts with Describe/List/Get/
 #                                             Head/BatchGet/Query/Scan, or REST method GET/HEAD
+#    "throttled": false}                      true when patch 14's rate limit answered it
 #
 # ---------------------------------------------------------------------------------------------
 # PATCHES TO MOTO (each says what moto gets wrong and what real AWS does)
@@ -68,11 +95,28 @@
 # 1. ECS Task containers: cpu/memory as strings (RunTask/DescribeTasks/StopTask).
 # 2. Account from a 12-digit access key (per-test isolation from a subprocess).
 # 3. RunTask with containers that have no container-level memory (normal Fargate style).
-# 4. CreateService: keep the parameters moto accepts but drops.
-# 5. ECS rolling deployments that progress (the big one).
+# 4. CreateService/UpdateService keep every member as sent (raw JSON, so members newer than the
+#    botocore model next to moto survive too) and DescribeServices returns each where ECS does:
+#    serviceConnectConfiguration / volumeConfigurations / vpcLatticeConfigurations only inside
+#    the deployments, the rest at service level (moto_ecs_services.py).
+# 5. ECS rolling deployments that progress, with real tasks and events (moto_ecs_rollouts.py).
 # 6. awsvpcConfiguration without securityGroups (ECS then uses the VPC's default group).
 # 7. DynamoDB item writes and S3 object writes atomic under concurrent requests.
-# Details at each patch below.
+# 8. Service deployments and revisions: ListServiceDeployments, DescribeServiceDeployments,
+#    DescribeServiceRevisions, StopServiceDeployment, ContinueServiceDeployment, and
+#    DescribeServices' currentServiceDeployment / currentServiceRevisions (moto_ecs_rollouts.py).
+# 9. ECS native blue/green, linear and canary deployments walking their lifecycle stages, with
+#    PAUSE and Lambda hooks, traffic weights, rollbacks, target group swap (moto_ecs_rollouts.py).
+# 10. Service tasks (ListTasks serviceName, DescribeTasks failures, StopTask + replacement),
+#    ExecuteCommand (moto_ecs_tasks.py).
+# 11. CodeDeploy deployments of ECS services that progress through their lifecycle events, fail
+#    and roll back, stop and continue; discovery in the real shapes; task sets of CODE_DEPLOY
+#    services; (11b) UpdateService's refusals for CODE_DEPLOY services (moto_codedeploy.py,
+#    moto_ecs_services.py).
+# 12. Application Auto Scaling: SuspendedState and RoleARN as AWS reports them (moto_autoscaling.py).
+# 13. The Service Connect namespace as the Cloud Map namespace ARN (moto_ecs_services.py).
+# 14. Realistic mode: --latency and --rate-limit / --ecs-rate-limits (moto_realism.py).
+# Details at each patch.
 
 # The very first statement: remember who started us, before the slow moto imports, so that even
 # a parent that dies during start-up is noticed.

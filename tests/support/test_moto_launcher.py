@@ -42,6 +42,8 @@ _MODELS = {}
 def shape_problems(shape, value, path="$"):
     """What would stop an AWS SDK from reading `value` as `shape` (botocore model)."""
     problems = []
+    if shape is None:  # an operation without output: an empty object
+        return [] if value in (None, {}) else [f"{path}: expected no output, got {value!r}"]
     if value is None:
         return problems
     kind = shape.type_name
@@ -781,6 +783,29 @@ class BlueGreenTest(unittest.TestCase):
         self.assertEqual(fixture.service_deployment(arn)["status"], "STOPPED")
 
 
+    def test_a_new_deployment_during_one_stops_it_and_reconciles(self):
+        fixture = Fixture(MAIN)
+        blue_green(fixture, "again")
+        second = fixture.task_definition("nginx:2", family="again")
+        third = fixture.task_definition("nginx:3", family="again")
+        first_arn = fixture.ecs("UpdateService", {"cluster": "c", "service": "again", "taskDefinition": second})["service"]["currentServiceDeployment"]
+        walk(fixture, "again", first_arn, 4)
+        second_arn = fixture.ecs("UpdateService", {"cluster": "c", "service": "again", "taskDefinition": third})["service"]["currentServiceDeployment"]
+        listed = fixture.ecs("ListServiceDeployments", {"cluster": "c", "service": "again"})["serviceDeployments"]
+        self.assertEqual([(d["serviceDeploymentArn"], d["status"]) for d in listed[:2]],
+                         [(second_arn, "PENDING"), (first_arn, "STOPPED")])
+        seen, done = walk(fixture, "again", second_arn, 16)
+        self.assertEqual(seen[0], ("IN_PROGRESS", "RECONCILE_SERVICE"))
+        self.assertEqual(done["status"], "SUCCESSFUL")
+        self.assertEqual(len(done["sourceServiceRevisions"]), 2)
+        service = fixture.describe("again")
+        self.assertEqual([(d["status"], d["taskDefinition"]) for d in service["deployments"]], [("PRIMARY", third)])
+        self.assertEqual(len(fixture.ecs("ListTasks", {"cluster": "c", "serviceName": "again"})["taskArns"]), 2)
+        # DeleteService stops the service's tasks.
+        fixture.ecs("DeleteService", {"cluster": "c", "service": "again", "force": True})
+        self.assertEqual(fixture.ecs("ListTasks", {"cluster": "c", "desiredStatus": "RUNNING"})["taskArns"], [])
+
+
 # ---------------------------------------------------------------------------------------------
 # Patch 11: CodeDeploy.
 # ---------------------------------------------------------------------------------------------
@@ -936,6 +961,39 @@ class CodeDeployTest(unittest.TestCase):
         for _ in range(3):
             service = fixture.describe("web")
         self.assertEqual((service["runningCount"], service["taskSets"][0]["computedDesiredCount"]), (3, 3))
+
+
+    def test_ready_wait_linear_traffic_and_continue(self):
+        fixture = self.fixture
+        fixture.codedeploy("CreateDeploymentGroup", {
+            "applicationName": "app", "deploymentGroupName": "manual",
+            "serviceRoleArn": f"arn:aws:iam::{fixture.account}:role/codedeploy",
+            "deploymentConfigName": "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+            "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+            "blueGreenDeploymentConfiguration": {"deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT",
+                                                                            "waitTimeInMinutes": 60}},
+            "loadBalancerInfo": {"targetGroupPairInfoList": [{"targetGroups": [{"name": "web-blue"}, {"name": "web-green"}]}]},
+            "ecsServices": [{"serviceName": "web", "clusterName": "c"}],
+        })
+        # One active deployment per group, not per service: the emulator keys it on the group.
+        deployment_id = self.deploy(fixture.task_definition("nginx:2"), deploymentGroupName="manual")
+        for _ in range(10):  # DescribeServices of the service moves the deployment too
+            fixture.describe("web")
+        batch = fixture.codedeploy("BatchGetDeployments", {"deploymentIds": [deployment_id]})["deploymentsInfo"][0]
+        self.assertEqual((batch["status"], batch["deploymentOverview"]["Ready"]), ("Ready", 1))
+        self.assertEqual(fixture.codedeploy("ListDeployments", {"applicationName": "app", "deploymentGroupName": "manual",
+                                                                 "includeOnlyStatuses": ["Ready"]})["deployments"], [deployment_id])
+        error = fixture.codedeploy("ContinueDeployment", {"deploymentId": deployment_id, "deploymentWaitType": "TERMINATION_WAIT"}, expect=400)
+        self.assertEqual(error["__type"], "DeploymentIsNotInReadyStateException")
+        fixture.codedeploy("ContinueDeployment", {"deploymentId": deployment_id, "deploymentWaitType": "READY_WAIT"})
+        weights = []
+        for _ in range(20):
+            targets = fixture.codedeploy("BatchGetDeploymentTargets", {"deploymentId": deployment_id, "targetIds": ["c:web"]})
+            ecs_target = targets["deploymentTargets"][0]["ecsTarget"]
+            weights += [t["trafficWeight"] for t in ecs_target["taskSetsInfo"] if t["taskSetLabel"] == "Green"]
+            if ecs_target["status"] == "Succeeded":
+                break
+        self.assertEqual([w for w in dict.fromkeys(weights) if w], [10.0 * i for i in range(1, 11)])
 
 
 # ---------------------------------------------------------------------------------------------
