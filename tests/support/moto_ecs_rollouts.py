@@ -1214,6 +1214,7 @@ def patch_ecs_rollouts(ecs_models, ecs_responses):
     orig_create = resp_cls.create_service
 
     def create_service(self):
+        services.refuse_launch_type_with_capacity_providers(services.raw_request(self))
         result = orig_create(self)
         svc = result.result["service"]
         with LOCK:

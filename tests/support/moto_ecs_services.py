@@ -39,7 +39,9 @@ from moto_ecs_common import api_error, deployment_controller_type, role_arn, utc
 #   * never in DescribeServices: clientToken (idempotency only), cluster (→ clusterArn), role
 #     (→ roleArn), forceNewDeployment; monitoring and gatewayConnectors only in the service
 #     revision (DescribeServiceRevisions, patch 8).
-#   With a capacityProviderStrategy real ECS reports no launchType (moto forces "EC2").
+#   With a capacityProviderStrategy real ECS reports no launchType (moto forces "EC2"), and a
+#   CreateService with both is refused: InvalidParameterException "Specifying both a launch type
+#   and capacity provider strategy is not supported. Remove one and try again." (modelled).
 # Fix: the request's raw JSON is kept per service (`svc._api` for service-level members,
 # `svc._deployment_settings` for deployment-level and revision-only ones); UpdateService merges
 # the members it is given (a member given replaces the old value whole, as in ECS); every answer
@@ -117,6 +119,16 @@ def fill_deployment_configuration(conf, scheduling_strategy):
     cb.setdefault("rollback", False)
     conf["deploymentCircuitBreaker"] = cb
     return conf
+
+
+def refuse_launch_type_with_capacity_providers(raw):
+    """ECS takes a launch type or a capacity provider strategy, not both (CreateService)."""
+    if raw.get("launchType") and raw.get("capacityProviderStrategy"):
+        raise api_error(
+            "InvalidParameterException",
+            "Specifying both a launch type and capacity provider strategy is not supported. "
+            "Remove one and try again.",
+        )
 
 
 def on_create_request(resp, backend, svc):

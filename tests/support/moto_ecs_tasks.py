@@ -469,8 +469,11 @@ def patch_ecs_tasks(ecs_models, ecs_responses):
                 if instance and instance not in (task.container_instance_arn or ""):
                     continue
                 arns.append(task.task_arn)
-        start = int(self._get_param("nextToken") or 0) if str(self._get_param("nextToken") or "0").isdigit() else 0
-        size = int(self._get_param("maxResults") or 100)
+        token = str(self._get_param("nextToken") or "0")
+        if not token.isdigit():
+            raise api_error("InvalidParameterException", "The nextToken is not valid.")
+        start = int(token)
+        size = min(100, int(self._get_param("maxResults") or 100))
         document = {"taskArns": arns[start:start + size]}
         if start + size < len(arns):
             document["nextToken"] = str(start + size)

@@ -374,6 +374,9 @@ class ServiceParametersTest(unittest.TestCase):
                 else:
                     self.assertNotIn("capacityProviderStrategy", service)
                 self._check_revision_only(fixture, service, body)
+        both = self._walk(fixture, members, dict(common, serviceName="walk-both", launchType="FARGATE"))
+        error = fixture.ecs("CreateService", both, expect=400)
+        self.assertEqual(error["__type"], "InvalidParameterException")
 
     def test_update_service_members_come_back_where_ecs_returns_them(self):
         members = model_members("update_service_input")
