@@ -15,5 +15,5 @@ if ! command -v aws >/dev/null; then
   python3 -m pip install --quiet awscli
 fi
 
-python3 -m unittest tests/support/test_moto_launcher.py  # the emulator's own tests (~15 s)
+python3 -m unittest tests/support/test_moto_launcher.py  # the emulator's own tests (~20 s)
 exec cargo test --locked "$@"
