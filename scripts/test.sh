@@ -35,4 +35,6 @@ if ! command -v terraform >/dev/null; then
   export PATH="$tools/bin:$PATH"
 fi
 
+echo "==> the emulator's own tests" >&2
+python3 -m unittest tests/support/test_moto_launcher.py  # the emulator's own tests (~20 s)
 exec cargo test --locked "$@"
