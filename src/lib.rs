@@ -12,6 +12,9 @@
 //! are `pub(crate)` unless they are reachable from outside (`unreachable_pub` is on).
 
 #![warn(unreachable_pub)]
+// `#[tokio::test]` blocks on its own runtime; the rule against blocking (clippy.toml) is for the
+// product's code.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 pub(crate) mod apply;
 pub mod aws;

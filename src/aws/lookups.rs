@@ -78,7 +78,6 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        #[allow(clippy::disallowed_methods)] // the test's own entry point, like commands::run
         let answer = runtime.block_on(async {
             let lookups = RuntimeLookups::current(Aws::new(Default::default()));
             lookups.wait(async {

@@ -1,6 +1,10 @@
 //! Integration tests: one binary, so one moto server (started lazily by `support`), with every
 //! test in its own AWS account. Modules group the tests by subject.
 
+// `#[tokio::test]` blocks on its own runtime; the rule against blocking (clippy.toml) is for the
+// product's code.
+#![allow(clippy::disallowed_methods)]
+
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -138,7 +138,13 @@ async fn read_only_commands_work_on_the_selected_service() {
         None,
     );
     let revisions: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(revisions["family"], "worker-dev", "{stdout}");
+    let families: Vec<&str> = revisions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["family"].as_str().unwrap())
+        .collect();
+    assert_eq!(families, ["worker-dev"], "{stdout}");
 
     // verify checks the worker's definitions (its image, its log group), not the api's; on the
     // emulator the roles and log groups do not exist, so it reports failures (exit 1).
@@ -177,7 +183,10 @@ async fn changing_commands_change_only_the_selected_service() {
     assert_eq!(example.service("api")["desiredCount"], 1);
 
     let (_, stderr) = example.expect(&["run", "--service", "worker", "--no-wait"], 0, None);
-    assert!(stderr.contains("(worker-dev:1)"), "{stderr}");
+    assert!(
+        stderr.contains("Started task") && stderr.contains("(worker-dev:"),
+        "{stderr}"
+    );
 
     example.expect(
         &["delete", "--service", "worker", "--force", "--terminate"],

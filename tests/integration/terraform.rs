@@ -257,8 +257,9 @@ output "image" {
 }
 "#;
 
-/// Reads state objects with the SDK, blocking on its own current-thread runtime: the same
-/// shape as the production fetcher (rendering runs before the async runtime).
+/// Reads state objects with the SDK for the synchronous tfstate reader, on a current-thread
+/// runtime of its own: this test is synchronous and runs outside any runtime, so blocking on
+/// one is sound here (ristretto itself goes through `aws::lookups`).
 struct SdkFetcher {
     runtime: tokio::runtime::Runtime,
     client: aws_sdk_s3::Client,

@@ -100,7 +100,8 @@
 #    serviceConnectConfiguration / volumeConfigurations / vpcLatticeConfigurations only inside
 #    the deployments, the rest at service level (moto_ecs_services.py).
 # 5. ECS rolling deployments that progress, with real tasks and events (moto_ecs_rollouts.py).
-# 6. awsvpcConfiguration without securityGroups (ECS then uses the VPC's default group).
+# 6. awsvpcConfiguration without securityGroups (ECS then uses the VPC's default group), in
+#    CreateService, UpdateService and RunTask.
 # 7. DynamoDB item writes and S3 object writes atomic under concurrent requests.
 # 8. Service deployments and revisions: ListServiceDeployments, DescribeServiceDeployments,
 #    DescribeServiceRevisions, StopServiceDeployment, ContinueServiceDeployment, and
@@ -280,13 +281,37 @@ def patch_task_resource_requirements(ecs_models) -> None:
 
 
 def patch_optional_security_groups(ecs_models) -> None:
-    """6. CreateService/UpdateService with an awsvpcConfiguration that has no securityGroups.
+    """6. CreateService/UpdateService/RunTask with an awsvpcConfiguration without securityGroups.
 
-    Wrong in moto: Service._validate_network reads c["securityGroups"] unconditionally and
-    answers HTTP 500 (KeyError) when the list is absent.
+    Wrong in moto: Service._validate_network and Task.__init__ (RunTask) read
+    c["securityGroups"] unconditionally and answer HTTP 500 (KeyError) when the list is absent.
     Real ECS: securityGroups is optional; without it the VPC's default security group is used.
-    Fix: validate an absent list as an empty one; the stored configuration stays as sent.
+    Fix: validate an absent list as an empty one; the stored configuration stays as sent. A
+    one-off task of a service definition without security groups (`ristretto run`) starts.
     """
+    original_run_task = ecs_models.EC2ContainerServiceBackend.run_task
+
+    # networking_configuration: the 8th parameter after self (moto's responses pass it by
+    # position), or a keyword.
+    position = 7
+
+    def with_security_groups(configuration):
+        awsvpc = (configuration or {}).get("awsvpcConfiguration")
+        if isinstance(awsvpc, dict) and "securityGroups" not in awsvpc:
+            return dict(configuration, awsvpcConfiguration=dict(awsvpc, securityGroups=[]))
+        return configuration
+
+    def run_task(self, *arguments, **keywords):
+        arguments = list(arguments)
+        if len(arguments) > position:
+            arguments[position] = with_security_groups(arguments[position])
+        elif "networking_configuration" in keywords:
+            keywords["networking_configuration"] = with_security_groups(
+                keywords["networking_configuration"]
+            )
+        return original_run_task(self, *arguments, **keywords)
+
+    ecs_models.EC2ContainerServiceBackend.run_task = run_task
     original = ecs_models.Service._validate_network
 
     def _validate_network(self, network_configuration):
