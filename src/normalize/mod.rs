@@ -28,7 +28,10 @@ pub use common::{RISTRETTO_TAG_PREFIX, is_reserved_tag};
 mod service;
 mod task_definition;
 
-pub use service::{LEFT_TO_ECS_WHEN_ABSENT, REPLACEMENT_FIELDS, comparable_services, service};
+pub use service::{
+    LEFT_TO_ECS_WHEN_ABSENT, NamespaceNames, REPLACEMENT_FIELDS, comparable_services, service,
+    service_connect_namespace_arns,
+};
 pub use task_definition::{
     RESPONSE_ONLY_FIELDS, task_cpu_units, task_definition, task_memory_units,
 };
