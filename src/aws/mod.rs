@@ -15,6 +15,7 @@ pub(crate) mod logs;
 pub(crate) mod model;
 pub(crate) mod s3;
 pub(crate) mod sdk;
+pub mod servicediscovery;
 pub(crate) mod ssm;
 
 use aws_smithy_runtime_api::client::result::SdkError;

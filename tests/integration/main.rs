@@ -5,6 +5,7 @@
 mod support;
 
 mod apply;
+mod cloud_map;
 mod fixtures;
 mod harness;
 mod init;
