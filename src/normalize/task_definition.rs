@@ -15,8 +15,8 @@ use super::common::{
 
 /// Returned by DescribeTaskDefinition / RegisterTaskDefinition but not part of the input (the
 /// list the AWS deploy action strips; ecspresso T1). A local file pasted from describe output
-/// may carry them too (T2).
-pub const RESPONSE_ONLY_FIELDS: [&str; 8] = [
+/// may carry them too (T2). `deleteRequestedAt` is newer than that list (DeleteTaskDefinitions).
+pub const RESPONSE_ONLY_FIELDS: [&str; 9] = [
     "taskDefinitionArn",
     "revision",
     "status",
@@ -25,6 +25,7 @@ pub const RESPONSE_ONLY_FIELDS: [&str; 8] = [
     "registeredAt",
     "registeredBy",
     "deregisteredAt",
+    "deleteRequestedAt",
 ];
 
 /// The comparable form of a task definition document (see the module documentation).
@@ -328,6 +329,7 @@ mod tests {
             "family": "app", "taskDefinitionArn": "arn", "revision": 3, "status": "ACTIVE",
             "requiresAttributes": [{"name": "x"}], "compatibilities": ["EC2"],
             "registeredAt": "t", "registeredBy": "me", "deregisteredAt": "t",
+            "deleteRequestedAt": "t",
         });
         assert_eq!(
             apply(drop_response_only_fields, document),
