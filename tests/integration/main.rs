@@ -13,6 +13,7 @@ mod lock;
 mod lookups;
 mod multi;
 mod plan;
+mod real_defaults;
 mod rendered;
 mod revisions;
 mod rollback;
