@@ -143,7 +143,12 @@ fn normalized_pair(vector: &Value) -> (Option<Value>, Value) {
         ),
         Some("service_definition") => match remote {
             Some(remote) => {
-                let (local, remote) = normalize::comparable_services(local, remote, &options);
+                let (local, remote) = normalize::comparable_services(
+                    local,
+                    remote,
+                    &options,
+                    &normalize::NamespaceNames::new(),
+                );
                 (Some(remote), local)
             }
             None => (None, normalize::service(local, &options)),

@@ -66,6 +66,41 @@ pub(crate) fn update_service_input(doc: &Value) -> Result<UpdateServiceInput, Co
     decode(doc, "UpdateService", UpdateServiceInput::deserialize)
 }
 
+/// A DescribeServices `services[]` element as AWS sends it (AWS CLI keys) → the SDK's
+/// `Service`, refusing members the SDK would drop. For tests that feed real-shaped responses
+/// through the same path as the adapter.
+#[cfg(test)]
+pub(crate) fn described_service(doc: &Value) -> Result<aws_sdk_ecs::types::Service, CodecError> {
+    decode(
+        doc,
+        "DescribeServices",
+        aws_sdk_ecs::types::Service::deserialize,
+    )
+}
+
+/// A DescribeTaskDefinition `taskDefinition` object as AWS sends it → the SDK's
+/// `TaskDefinition` (see `described_service`).
+#[cfg(test)]
+pub(crate) fn described_task_definition(
+    doc: &Value,
+) -> Result<aws_sdk_ecs::types::TaskDefinition, CodecError> {
+    decode(
+        doc,
+        "DescribeTaskDefinition",
+        aws_sdk_ecs::types::TaskDefinition::deserialize,
+    )
+}
+
+/// A tag as AWS sends it → the SDK's `Tag` (see `described_service`).
+#[cfg(test)]
+pub(crate) fn described_tag(doc: &Value) -> Result<aws_sdk_ecs::types::Tag, CodecError> {
+    decode(
+        doc,
+        "DescribeTaskDefinition",
+        aws_sdk_ecs::types::Tag::deserialize,
+    )
+}
+
 /// Any SDK structure (a described `TaskDefinition`, `Service`, an input) → the JSON the AWS CLI
 /// prints for it: camelCase keys, timestamps as ISO 8601 strings.
 ///

@@ -3,6 +3,7 @@
 //! wait read. `ecs_sdk.rs` implements it with the SDK; tests may implement it in memory.
 //! Nothing here touches `aws-sdk-*` types.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use serde_json::Value;
@@ -26,6 +27,12 @@ pub(crate) struct LiveService {
     pub events: Vec<ServiceEvent>,
     /// The whole `services[]` element, `tags` included, as the AWS CLI prints it.
     pub document: Value,
+    /// Cloud Map namespace names by ARN for the namespaces the Service Connect configurations
+    /// of this service and of its definition refer to
+    /// (`crate::normalize::service_connect_namespace_arns`), resolved by whoever fetched the
+    /// service (`crate::aws::servicediscovery`). Empty until then: the planner then compares
+    /// the ARNs as they are.
+    pub namespace_names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,6 +295,7 @@ impl LiveService {
             deployments,
             events,
             document,
+            namespace_names: BTreeMap::new(),
         }
     }
 

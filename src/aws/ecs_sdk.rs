@@ -59,6 +59,30 @@ fn task_definition_from_sdk(
     Ok(LiveTaskDefinition::from_document(document))
 }
 
+/// What the adapter makes of a DescribeServices `services[]` element as AWS sends it: decoded
+/// into the SDK's `Service` and encoded back by `service_from_sdk`, as `describe_services`
+/// does. For tests that plan against real-shaped responses (`tests/fixtures/real-ecs/`).
+#[cfg(test)]
+pub(crate) fn live_service_from_response(element: &Value) -> LiveService {
+    let service = codec::described_service(element).unwrap_or_else(|error| panic!("{error}"));
+    service_from_sdk(&service).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// What the adapter makes of a DescribeTaskDefinition response (`{taskDefinition, tags}`) as AWS
+/// sends it (see `live_service_from_response`).
+#[cfg(test)]
+pub(crate) fn live_task_definition_from_response(response: &Value) -> LiveTaskDefinition {
+    let task_definition = codec::described_task_definition(&response["taskDefinition"])
+        .unwrap_or_else(|error| panic!("{error}"));
+    let tags: Vec<aws_sdk_ecs::types::Tag> = response["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|tag| codec::described_tag(tag).unwrap_or_else(|error| panic!("{error}")))
+        .collect();
+    task_definition_from_sdk(&task_definition, &tags).unwrap_or_else(|error| panic!("{error}"))
+}
+
 fn with_members(document: &Value, members: &[(&str, Value)]) -> Value {
     let mut map = document.as_object().cloned().unwrap_or_default();
     for (key, value) in members {

@@ -18,6 +18,7 @@ pub(crate) mod lookups;
 pub(crate) mod model;
 pub(crate) mod s3;
 pub(crate) mod sdk;
+pub mod servicediscovery;
 pub(crate) mod ssm;
 
 use aws_smithy_runtime_api::client::result::SdkError;

@@ -18,6 +18,8 @@
 //! match by construction), `taskDefinition` (the planner pairs it with the task definition plan),
 //! and everything read-only (`serviceArn`, `status`, counts, `deployments`, `events`, …).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::{Map, Value, json};
 
 use super::NormalizeOptions;
@@ -77,6 +79,16 @@ const DEPLOYMENT_ONLY_FIELDS: [&str; 3] = [
     "vpcLatticeConfigurations",
 ];
 
+/// Cloud Map namespace names by namespace ARN, as servicediscovery GetNamespace answers them
+/// (`crate::aws::servicediscovery`). The caller resolves the ARNs that
+/// `service_connect_namespace_arns` lists and passes the answers in; normalization itself does
+/// no I/O. An ARN missing from the map is compared as it is.
+pub type NamespaceNames = BTreeMap<String, String>;
+
+/// Deployment strategies that shift traffic between a production and an alternate target group
+/// (`loadBalancers[].advancedConfiguration`), swapping the two at every deployment.
+const TARGET_GROUP_SWAPPING_STRATEGIES: [&str; 3] = ["BLUE_GREEN", "LINEAR", "CANARY"];
+
 /// The service-linked role ECS uses when a service is created without `role`.
 const SERVICE_LINKED_ROLE_NAME: &str = "AWSServiceRoleForECS";
 
@@ -95,6 +107,7 @@ pub fn service(document: &Value, options: &NormalizeOptions) -> Value {
     scheduling_strategy_defaults_to_replica(&mut service);
     deployment_controller_defaults_to_ecs(&mut service);
     daemon_ignores_placement_strategy(&mut service);
+    capacity_provider_base_and_weight_default_to_zero(&mut service);
     fargate_platform_version_defaults_to_latest(&mut service);
     assign_public_ip_defaults_to_disabled(&mut service);
     deployment_percent_defaults(&mut service);
@@ -106,7 +119,10 @@ pub fn service(document: &Value, options: &NormalizeOptions) -> Value {
     managed_tags_and_execute_command_default_to_false(&mut service);
     health_check_grace_period_zero_is_absent(&mut service);
     disabled_service_connect_is_absent(&mut service);
+    service_connect_discovery_name_defaults_to_port_name(&mut service);
+    ebs_filesystem_type_defaults_to_xfs(&mut service);
     code_deploy_ignores_target_group_arn(&mut service);
+    blue_green_target_group_pair_is_unordered(&mut service);
     drop_ignored_tags(&mut service, &options.ignore_tags);
 
     let mut service = Value::Object(service);
@@ -119,17 +135,163 @@ pub fn service(document: &Value, options: &NormalizeOptions) -> Value {
     service
 }
 
-/// Both documents in comparable form, plus the pair rules: a field of
-/// `LEFT_TO_ECS_WHEN_ABSENT` missing from the local document is dropped from the remote one.
+/// Both documents in comparable form, plus the pair rules, in this order: the cluster's
+/// default capacity provider strategy is adopted when the definition names neither a launch
+/// type nor a strategy; a field of `LEFT_TO_ECS_WHEN_ABSENT` missing from the local document is
+/// dropped from the remote one; Service Connect namespace ARNs become names (`namespace_names`,
+/// resolved by the caller), a namespace the definition leaves out is the cluster's default, and
+/// client aliases' default DNS names are recognised.
 pub fn comparable_services(
     local: &Value,
     remote: &Value,
     options: &NormalizeOptions,
+    namespace_names: &NamespaceNames,
 ) -> (Value, Value) {
-    let local = service(local, options);
+    let local = cluster_default_capacity_provider_strategy_is_adopted(local, remote);
+    let mut local = service(&local, options);
     let mut remote = service(remote, options);
     left_to_ecs_when_absent(&local, &mut remote);
+    for side in [&mut local, &mut remote] {
+        if let Some(side) = side.as_object_mut() {
+            service_connect_namespace_arn_as_name(side, namespace_names);
+        }
+    }
+    service_connect_namespace_left_to_cluster_default_when_absent(&mut local, &remote);
+    for side in [&mut local, &mut remote] {
+        if let Some(side) = side.as_object_mut() {
+            service_connect_default_dns_name_is_absent(side);
+        }
+    }
     (local, remote)
+}
+
+/// The Cloud Map namespace ARNs the Service Connect configurations of a definition and of a
+/// DescribeServices element refer to (the latter in its PRIMARY deployment, where ECS reports
+/// Service Connect): what the caller resolves with GetNamespace before planning. Empty for
+/// services without Service Connect, and for namespaces written as names. Pure.
+pub fn service_connect_namespace_arns(
+    definition: Option<&Value>,
+    described: &Value,
+) -> BTreeSet<String> {
+    let mut described = described.clone();
+    if let Some(described) = described.as_object_mut() {
+        copy_settings_from_primary_deployment(described);
+    }
+    [definition, Some(&described)]
+        .into_iter()
+        .flatten()
+        .filter_map(|document| {
+            document
+                .get("serviceConnectConfiguration")?
+                .get("namespace")?
+                .as_str()
+                .filter(|namespace| is_arn(namespace))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+fn is_arn(text: &str) -> bool {
+    text.starts_with("arn:")
+}
+
+/// CreateService: "If no capacityProviderStrategy or launchType is specified, the
+/// defaultCapacityProviderStrategy for the cluster is used", and DescribeServices then reports
+/// that strategy. A definition that names neither has accepted the cluster's choice, so the live
+/// strategy is adopted into the local document before both are normalized (which also gives
+/// both sides the same Fargate platform-version default). Not the other way round: a definition
+/// that names a strategy or a launch type is compared as written.
+fn cluster_default_capacity_provider_strategy_is_adopted(local: &Value, remote: &Value) -> Value {
+    let mut local = local.clone();
+    let names_neither = |document: &Map<String, Value>| {
+        ["launchType", "capacityProviderStrategy"]
+            .iter()
+            .all(|field| document.get(*field).is_none_or(Value::is_null))
+    };
+    if let (Some(local), Some(strategy)) = (
+        local.as_object_mut().filter(|local| names_neither(local)),
+        remote
+            .get("capacityProviderStrategy")
+            .filter(|strategy| strategy.as_array().is_some_and(|items| !items.is_empty())),
+    ) {
+        local.insert("capacityProviderStrategy".to_owned(), strategy.clone());
+    }
+    local
+}
+
+/// ECS reports the Service Connect namespace as the Cloud Map namespace ARN (also when the
+/// definition named it), while definitions usually name it; CreateService and UpdateService take
+/// either. An ARN the caller resolved (`NamespaceNames`) is replaced by the namespace name, on
+/// both sides, so a definition that writes the ARN also compares equal with a live name. A
+/// different namespace still shows: its ARN resolves to a different name, or not at all.
+fn service_connect_namespace_arn_as_name(
+    service: &mut Map<String, Value>,
+    namespace_names: &NamespaceNames,
+) {
+    if let Some(Value::String(namespace)) =
+        object_mut(service, "serviceConnectConfiguration").and_then(|sc| sc.get_mut("namespace"))
+        && let Some(name) = namespace_names.get(namespace.as_str())
+    {
+        *namespace = name.clone();
+    }
+}
+
+/// A Service Connect configuration without `namespace` uses the cluster's default Service
+/// Connect namespace, and DescribeServices reports that namespace (the "Configure Amazon ECS
+/// Service Connect with the AWS CLI" tutorial creates a service without one and reads back the
+/// cluster default's ARN). A definition that leaves it out accepts the cluster's choice, so the
+/// live namespace is adopted into the local side — like `LEFT_TO_ECS_WHEN_ABSENT`, but kept on
+/// both sides because the client aliases' default DNS names are made from it.
+fn service_connect_namespace_left_to_cluster_default_when_absent(
+    local: &mut Value,
+    remote: &Value,
+) {
+    let Some(namespace) = remote
+        .get("serviceConnectConfiguration")
+        .and_then(|sc| sc.get("namespace"))
+    else {
+        return;
+    };
+    if let Some(local_configuration) = local
+        .get_mut("serviceConnectConfiguration")
+        .and_then(Value::as_object_mut)
+    {
+        local_configuration
+            .entry("namespace")
+            .or_insert_with(|| namespace.clone());
+    }
+}
+
+/// ECS names a Service Connect client alias without `dnsName` `<discoveryName>.<namespace
+/// name>` and reports that name (tutorial above: alias `{port: 80}` of port `nginx` in namespace
+/// `service-connect` comes back with `dnsName: nginx.service-connect`). That exact name is
+/// removed, so both spellings compare equal; any other DNS name is kept. Needs the namespace as
+/// a name: with an unresolved ARN nothing is removed (and the ARN itself differs anyway).
+fn service_connect_default_dns_name_is_absent(service: &mut Map<String, Value>) {
+    let Some(configuration) = object_mut(service, "serviceConnectConfiguration") else {
+        return;
+    };
+    let Some(namespace) = configuration
+        .get("namespace")
+        .and_then(Value::as_str)
+        .filter(|namespace| !is_arn(namespace))
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    for connect_service in objects_in_mut(configuration, "services") {
+        let Some(discovery_name) = connect_service
+            .get("discoveryName")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let default_dns_name = json!(format!("{discovery_name}.{namespace}"));
+        for alias in objects_in_mut(connect_service, "clientAliases") {
+            remove_if_equal(alias, "dnsName", &default_dns_name);
+        }
+    }
 }
 
 /// ecspresso S13 and `availabilityZoneRebalancing` (see `LEFT_TO_ECS_WHEN_ABSENT`).
@@ -358,6 +520,75 @@ fn disabled_service_connect_is_absent(service: &mut Map<String, Value>) {
         "serviceConnectConfiguration",
         &json!({"enabled": false}),
     );
+}
+
+/// A capacity provider strategy item's `base` and `weight` default to 0 (API reference,
+/// CapacityProviderStrategyItem), and the SDK models both as plain integers, so a described
+/// strategy always carries them (the update-service examples of the AWS CLI show `"base": 0`).
+fn capacity_provider_base_and_weight_default_to_zero(service: &mut Map<String, Value>) {
+    for item in objects_in_mut(service, "capacityProviderStrategy") {
+        fill_default(item, "base", json!(0));
+        fill_default(item, "weight", json!(0));
+    }
+}
+
+/// A Service Connect service without `discoveryName` is discovered by its `portName` (API
+/// reference, ServiceConnectService), and DescribeServices reports it so (tutorial cited at
+/// `service_connect_default_dns_name_is_absent`: `portName: nginx` comes back with
+/// `discoveryName: nginx`).
+fn service_connect_discovery_name_defaults_to_port_name(service: &mut Map<String, Value>) {
+    if let Some(configuration) = object_mut(service, "serviceConnectConfiguration") {
+        for connect_service in objects_in_mut(configuration, "services") {
+            if let Some(port_name) = connect_service.get("portName").cloned() {
+                fill_default(connect_service, "discoveryName", port_name);
+            }
+        }
+    }
+}
+
+/// An ECS-managed EBS volume's `filesystemType` defaults to `xfs` (API reference,
+/// ServiceManagedEBSVolumeConfiguration: "If no value is specified, the xfs filesystem type is
+/// used by default"). Filled on both sides; `ext4` and the others still show.
+fn ebs_filesystem_type_defaults_to_xfs(service: &mut Map<String, Value>) {
+    for volume in objects_in_mut(service, "volumeConfigurations") {
+        if let Some(ebs) = object_mut(volume, "managedEBSVolume") {
+            fill_default(ebs, "filesystemType", json!("xfs"));
+        }
+    }
+}
+
+/// Under ECS-managed blue/green (and the linear and canary strategies), each deployment moves
+/// production traffic to the other target group of the pair `targetGroupArn` /
+/// `advancedConfiguration.alternateTargetGroupArn`, and ECS alternates the two from one
+/// deployment to the next (terraform-provider-aws#45678 describes the alternation, and what goes
+/// wrong when a tool sends its original order back). The pair is compared as a set: ordered so
+/// that `targetGroupArn` is the smaller ARN. A target group outside the pair still shows.
+fn blue_green_target_group_pair_is_unordered(service: &mut Map<String, Value>) {
+    let strategy = service
+        .get("deploymentConfiguration")
+        .and_then(|configuration| configuration.get("strategy"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !TARGET_GROUP_SWAPPING_STRATEGIES.contains(&strategy) {
+        return;
+    }
+    for load_balancer in objects_in_mut(service, "loadBalancers") {
+        let (Some(Value::String(production)), Some(Value::String(alternate))) = (
+            load_balancer.get("targetGroupArn").cloned(),
+            load_balancer
+                .get("advancedConfiguration")
+                .and_then(|advanced| advanced.get("alternateTargetGroupArn"))
+                .cloned(),
+        ) else {
+            continue;
+        };
+        if alternate < production {
+            load_balancer.insert("targetGroupArn".to_owned(), json!(alternate));
+            if let Some(advanced) = object_mut(load_balancer, "advancedConfiguration") {
+                advanced.insert("alternateTargetGroupArn".to_owned(), json!(production));
+            }
+        }
+    }
 }
 
 /// S11: under CODE_DEPLOY, CodeDeploy swaps the service between the blue and green target
@@ -759,6 +990,239 @@ mod tests {
         );
     }
 
+    fn names(pairs: &[(&str, &str)]) -> NamespaceNames {
+        pairs
+            .iter()
+            .map(|(arn, name)| ((*arn).to_owned(), (*name).to_owned()))
+            .collect()
+    }
+
+    const NAMESPACE_ARN: &str =
+        "arn:aws:servicediscovery:us-west-2:123456789012:namespace/ns-xmpl1234";
+
+    #[test]
+    fn capacity_provider_base_and_weight_default_to_zero() {
+        assert_eq!(
+            apply(
+                super::capacity_provider_base_and_weight_default_to_zero,
+                json!({"capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]})
+            ),
+            json!({"capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]})
+        );
+        let (local, remote) = comparable_services(
+            &json!({"capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1, "base": 2}]}),
+            &json!({"capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]}),
+            &NormalizeOptions::default(),
+            &NamespaceNames::new(),
+        );
+        assert_ne!(local, remote, "a base the user wrote is a change");
+    }
+
+    #[test]
+    fn cluster_default_capacity_provider_strategy_is_adopted_only_when_none_was_named() {
+        let live = json!({"desiredCount": 1, "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}], "platformVersion": "LATEST"});
+        let (local, remote) = comparable_services(
+            &json!({"desiredCount": 1}),
+            &live,
+            &NormalizeOptions::default(),
+            &NamespaceNames::new(),
+        );
+        assert_eq!(local, remote);
+        let (local, remote) = comparable_services(
+            &json!({"capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]}),
+            &live,
+            &NormalizeOptions::default(),
+            &NamespaceNames::new(),
+        );
+        assert_ne!(local, remote, "a strategy the user wrote is compared");
+        let adopted = super::cluster_default_capacity_provider_strategy_is_adopted(
+            &json!({"launchType": "EC2"}),
+            &live,
+        );
+        assert_eq!(
+            adopted,
+            json!({"launchType": "EC2"}),
+            "a launch type is a choice"
+        );
+    }
+
+    #[test]
+    fn service_connect_discovery_name_defaults_to_port_name() {
+        assert_eq!(
+            apply(
+                super::service_connect_discovery_name_defaults_to_port_name,
+                json!({"serviceConnectConfiguration": {"enabled": true, "services": [
+                    {"portName": "web"}, {"portName": "admin", "discoveryName": "backoffice"},
+                ]}})
+            )["serviceConnectConfiguration"]["services"],
+            json!([{"portName": "web", "discoveryName": "web"}, {"portName": "admin", "discoveryName": "backoffice"}])
+        );
+    }
+
+    #[test]
+    fn service_connect_namespace_arn_becomes_the_resolved_name() {
+        let resolved = names(&[(NAMESPACE_ARN, "service-connect")]);
+        let mut service = object(
+            json!({"serviceConnectConfiguration": {"enabled": true, "namespace": NAMESPACE_ARN}}),
+        );
+        service_connect_namespace_arn_as_name(&mut service, &resolved);
+        assert_eq!(
+            service["serviceConnectConfiguration"]["namespace"],
+            "service-connect"
+        );
+        let mut unresolved =
+            object(json!({"serviceConnectConfiguration": {"namespace": NAMESPACE_ARN}}));
+        service_connect_namespace_arn_as_name(&mut unresolved, &NamespaceNames::new());
+        assert_eq!(
+            unresolved["serviceConnectConfiguration"]["namespace"],
+            NAMESPACE_ARN
+        );
+    }
+
+    #[test]
+    fn service_connect_namespace_is_compared_as_a_name_on_both_sides() {
+        let resolved = names(&[(NAMESPACE_ARN, "service-connect")]);
+        let live = json!({"deployments": [{"status": "PRIMARY", "serviceConnectConfiguration": {"enabled": true, "namespace": NAMESPACE_ARN}}]});
+        for written in [json!("service-connect"), json!(NAMESPACE_ARN)] {
+            let (local, remote) = comparable_services(
+                &json!({"serviceConnectConfiguration": {"enabled": true, "namespace": written}}),
+                &live,
+                &NormalizeOptions::default(),
+                &resolved,
+            );
+            assert_eq!(local, remote, "{written}");
+        }
+        let (local, remote) = comparable_services(
+            &json!({"serviceConnectConfiguration": {"enabled": true, "namespace": "other"}}),
+            &live,
+            &NormalizeOptions::default(),
+            &resolved,
+        );
+        assert_ne!(local, remote, "another namespace is a change");
+        let (local, remote) = comparable_services(
+            &json!({"serviceConnectConfiguration": {"enabled": true, "namespace": "service-connect"}}),
+            &live,
+            &NormalizeOptions::default(),
+            &NamespaceNames::new(),
+        );
+        assert_ne!(local, remote, "unresolved, the ARN is compared as it is");
+    }
+
+    #[test]
+    fn service_connect_namespace_left_to_cluster_default_when_absent() {
+        let mut local = json!({"serviceConnectConfiguration": {"enabled": true}});
+        super::service_connect_namespace_left_to_cluster_default_when_absent(
+            &mut local,
+            &json!({"serviceConnectConfiguration": {"enabled": true, "namespace": "service-connect"}}),
+        );
+        assert_eq!(
+            local["serviceConnectConfiguration"]["namespace"],
+            "service-connect"
+        );
+        let mut written =
+            json!({"serviceConnectConfiguration": {"enabled": true, "namespace": "mine"}});
+        super::service_connect_namespace_left_to_cluster_default_when_absent(
+            &mut written,
+            &json!({"serviceConnectConfiguration": {"enabled": true, "namespace": "service-connect"}}),
+        );
+        assert_eq!(written["serviceConnectConfiguration"]["namespace"], "mine");
+    }
+
+    #[test]
+    fn service_connect_default_dns_name_is_absent_but_a_chosen_one_is_kept() {
+        let cleaned = apply(
+            service_connect_default_dns_name_is_absent,
+            json!({"serviceConnectConfiguration": {"enabled": true, "namespace": "service-connect", "services": [
+                {"portName": "nginx", "discoveryName": "nginx", "clientAliases": [
+                    {"port": 80, "dnsName": "nginx.service-connect"},
+                    {"port": 8080, "dnsName": "web.internal"},
+                ]},
+            ]}}),
+        );
+        assert_eq!(
+            cleaned["serviceConnectConfiguration"]["services"][0]["clientAliases"],
+            json!([{"port": 80}, {"port": 8080, "dnsName": "web.internal"}])
+        );
+        let unresolved = json!({"serviceConnectConfiguration": {"namespace": NAMESPACE_ARN, "services": [
+            {"portName": "nginx", "discoveryName": "nginx", "clientAliases": [{"port": 80, "dnsName": "nginx.service-connect"}]},
+        ]}});
+        assert_eq!(
+            apply(
+                service_connect_default_dns_name_is_absent,
+                unresolved.clone()
+            ),
+            unresolved
+        );
+    }
+
+    #[test]
+    fn service_connect_namespace_arns_are_listed_from_both_documents() {
+        let described = json!({"deployments": [
+            {"status": "ACTIVE", "serviceConnectConfiguration": {"namespace": "arn:aws:servicediscovery:r:1:namespace/ns-old"}},
+            {"status": "PRIMARY", "serviceConnectConfiguration": {"namespace": NAMESPACE_ARN}},
+        ]});
+        let definition = json!({"serviceConnectConfiguration": {"enabled": true, "namespace": "arn:aws:servicediscovery:r:1:namespace/ns-mine"}});
+        assert_eq!(
+            service_connect_namespace_arns(Some(&definition), &described),
+            BTreeSet::from([
+                "arn:aws:servicediscovery:r:1:namespace/ns-mine".to_owned(),
+                NAMESPACE_ARN.to_owned(),
+            ])
+        );
+        let by_name = json!({"serviceConnectConfiguration": {"enabled": true, "namespace": "service-connect"}});
+        assert!(service_connect_namespace_arns(Some(&by_name), &json!({})).is_empty());
+        assert!(service_connect_namespace_arns(None, &json!({"launchType": "FARGATE"})).is_empty());
+    }
+
+    #[test]
+    fn ebs_filesystem_type_defaults_to_xfs() {
+        assert_eq!(
+            apply(
+                super::ebs_filesystem_type_defaults_to_xfs,
+                json!({"volumeConfigurations": [
+                    {"name": "a", "managedEBSVolume": {"roleArn": "r"}},
+                    {"name": "b", "managedEBSVolume": {"roleArn": "r", "filesystemType": "ext4"}},
+                ]})
+            )["volumeConfigurations"],
+            json!([
+                {"name": "a", "managedEBSVolume": {"roleArn": "r", "filesystemType": "xfs"}},
+                {"name": "b", "managedEBSVolume": {"roleArn": "r", "filesystemType": "ext4"}},
+            ])
+        );
+    }
+
+    #[test]
+    fn blue_green_target_group_pair_is_unordered() {
+        let load_balancer = |production: &str, alternate: &str| {
+            json!({"deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}, "loadBalancers": [{
+                "containerName": "web", "containerPort": 80, "targetGroupArn": production,
+                "advancedConfiguration": {"alternateTargetGroupArn": alternate, "productionListenerRule": "rule", "roleArn": "role"},
+            }]})
+        };
+        assert_eq!(
+            apply(
+                super::blue_green_target_group_pair_is_unordered,
+                load_balancer("tg-b", "tg-a")
+            ),
+            load_balancer("tg-a", "tg-b")
+        );
+        assert_ne!(
+            normalized(load_balancer("tg-c", "tg-a")),
+            normalized(load_balancer("tg-b", "tg-a")),
+            "another target group is a change"
+        );
+        let rolling = json!({"deploymentConfiguration": {"strategy": "ROLLING"}, "loadBalancers": [{
+            "targetGroupArn": "tg-b", "advancedConfiguration": {"alternateTargetGroupArn": "tg-a"},
+        }]});
+        assert_eq!(
+            apply(
+                super::blue_green_target_group_pair_is_unordered,
+                rolling.clone()
+            ),
+            rolling
+        );
+    }
+
     #[test]
     fn network_sets_sort() {
         assert_eq!(
@@ -804,12 +1268,14 @@ mod tests {
             &json!({"launchType": "FARGATE"}),
             &json!({"launchType": "FARGATE", "desiredCount": 2, "availabilityZoneRebalancing": "ENABLED"}),
             &options,
+            &NamespaceNames::new(),
         );
         assert_eq!(local, remote);
         let (local, remote) = comparable_services(
             &json!({"desiredCount": 3}),
             &json!({"desiredCount": 2}),
             &options,
+            &NamespaceNames::new(),
         );
         assert_ne!(local, remote);
     }
@@ -823,6 +1289,7 @@ mod tests {
             &json!({"tags": [{"key": "env", "value": "p"}]}),
             &json!({"tags": [{"key": "CostCenter", "value": "1"}, {"key": "env", "value": "p"}]}),
             &options,
+            &NamespaceNames::new(),
         );
         assert_eq!(local, remote);
     }

@@ -15,8 +15,8 @@ use super::common::{
 
 /// Returned by DescribeTaskDefinition / RegisterTaskDefinition but not part of the input (the
 /// list the AWS deploy action strips; ecspresso T1). A local file pasted from describe output
-/// may carry them too (T2).
-pub const RESPONSE_ONLY_FIELDS: [&str; 8] = [
+/// may carry them too (T2). `deleteRequestedAt` is newer than that list (DeleteTaskDefinitions).
+pub const RESPONSE_ONLY_FIELDS: [&str; 9] = [
     "taskDefinitionArn",
     "revision",
     "status",
@@ -25,6 +25,7 @@ pub const RESPONSE_ONLY_FIELDS: [&str; 8] = [
     "registeredAt",
     "registeredBy",
     "deregisteredAt",
+    "deleteRequestedAt",
 ];
 
 /// The comparable form of a task definition document (see the module documentation).
@@ -39,12 +40,17 @@ pub fn task_definition(document: &Value, options: &NormalizeOptions) -> Value {
     convert_task_memory_units(task);
     drop_ignored_tags(task, &options.ignore_tags);
     volume_configured_at_launch_false_is_absent(task);
+    docker_volume_scope_defaults_to_task(task);
+    efs_volume_defaults(task);
     proxy_type_defaults_to_appmesh(task);
+    fault_injection_defaults_to_false(task);
     let awsvpc = task.get("networkMode").and_then(Value::as_str) == Some("awsvpc");
     for container in objects_in_mut(task, "containerDefinitions") {
         essential_defaults_to_true(container);
         container_cpu_defaults_to_zero(container);
         health_check_defaults(container);
+        version_consistency_enabled_is_absent(container);
+        restart_attempt_period_defaults_to_300(container);
         for port_mapping in objects_in_mut(container, "portMappings") {
             port_protocol_defaults_to_tcp(port_mapping);
             if awsvpc {
@@ -179,6 +185,61 @@ fn volume_configured_at_launch_false_is_absent(task: &mut Map<String, Value>) {
     }
 }
 
+/// A Docker volume's `scope` defaults to `task` (the volume lives and dies with the task), and
+/// ECS reports the scope in force: terraform-provider-aws marks `scope` as computed for that
+/// reason. `shared` is kept, so moving a volume between scopes still shows.
+fn docker_volume_scope_defaults_to_task(task: &mut Map<String, Value>) {
+    for volume in objects_in_mut(task, "volumes") {
+        if let Some(docker) = object_mut(volume, "dockerVolumeConfiguration") {
+            fill_default(docker, "scope", json!("task"));
+        }
+    }
+}
+
+/// EFS volume defaults documented in the API reference (EFSVolumeConfiguration,
+/// EFSAuthorizationConfig): `rootDirectory` omitted is the file system's root `/`,
+/// `transitEncryption` omitted is `DISABLED`, and an authorization config's `iam` omitted is
+/// `DISABLED`. Filled on both sides, so the explicit and the implicit spelling compare equal
+/// whichever one ECS echoes; any other value is still a change.
+fn efs_volume_defaults(task: &mut Map<String, Value>) {
+    for volume in objects_in_mut(task, "volumes") {
+        if let Some(efs) = object_mut(volume, "efsVolumeConfiguration") {
+            fill_default(efs, "rootDirectory", json!("/"));
+            fill_default(efs, "transitEncryption", json!("DISABLED"));
+            if let Some(authorization) = object_mut(efs, "authorizationConfig") {
+                fill_default(authorization, "iam", json!("DISABLED"));
+            }
+        }
+    }
+}
+
+/// `enableFaultInjection` defaults to `false` (API reference, TaskDefinition), and
+/// DescribeTaskDefinition returns it — the aws-sdk-ecs 1.157 model has it on every described
+/// task definition, and the issue that asked for this corpus saw `false` come back for
+/// definitions that never mentioned it.
+fn fault_injection_defaults_to_false(task: &mut Map<String, Value>) {
+    fill_default(task, "enableFaultInjection", json!(false));
+}
+
+/// `versionConsistency` defaults to `enabled` (API reference, ContainerDefinition: "By
+/// default, the value is enabled"). DescribeTaskDefinition does not appear to echo the default
+/// (terraform-provider-aws compares container definitions without filling it, against real
+/// AWS), so the explicit default is removed rather than filled: both spellings compare equal
+/// whichever one ECS returns, plans do not grow a line per container, and `disabled` still
+/// shows.
+fn version_consistency_enabled_is_absent(container: &mut Map<String, Value>) {
+    remove_if_equal(container, "versionConsistency", &json!("enabled"));
+}
+
+/// A container restart policy's `restartAttemptPeriod` defaults to 300 seconds (API reference,
+/// ContainerRestartPolicy). Only inside a restart policy the user wrote: a container without one
+/// has no restart policy, which is not the same as an enabled one.
+fn restart_attempt_period_defaults_to_300(container: &mut Map<String, Value>) {
+    if let Some(policy) = object_mut(container, "restartPolicy") {
+        fill_default(policy, "restartAttemptPeriod", json!(300));
+    }
+}
+
 /// `APPMESH` is the only proxy type ECS supports and its default.
 fn proxy_type_defaults_to_appmesh(task: &mut Map<String, Value>) {
     if let Some(proxy) = object_mut(task, "proxyConfiguration") {
@@ -268,6 +329,7 @@ mod tests {
             "family": "app", "taskDefinitionArn": "arn", "revision": 3, "status": "ACTIVE",
             "requiresAttributes": [{"name": "x"}], "compatibilities": ["EC2"],
             "registeredAt": "t", "registeredBy": "me", "deregisteredAt": "t",
+            "deleteRequestedAt": "t",
         });
         assert_eq!(
             apply(drop_response_only_fields, document),
@@ -446,6 +508,98 @@ mod tests {
     }
 
     #[test]
+    fn docker_volume_scope_defaults_to_task_but_shared_is_kept() {
+        assert_eq!(
+            apply(
+                super::docker_volume_scope_defaults_to_task,
+                json!({"volumes": [{"name": "a", "dockerVolumeConfiguration": {"driver": "local"}}]})
+            ),
+            json!({"volumes": [{"name": "a", "dockerVolumeConfiguration": {"driver": "local", "scope": "task"}}]})
+        );
+        let shared = json!({"volumes": [{"name": "a", "dockerVolumeConfiguration": {"scope": "shared", "autoprovision": true}}]});
+        assert_eq!(
+            apply(super::docker_volume_scope_defaults_to_task, shared.clone()),
+            shared
+        );
+    }
+
+    #[test]
+    fn efs_volume_defaults_fill_only_what_is_missing() {
+        assert_eq!(
+            apply(
+                super::efs_volume_defaults,
+                json!({"volumes": [{"name": "a", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "authorizationConfig": {"accessPointId": "fsap-1"}}}]})
+            ),
+            json!({"volumes": [{"name": "a", "efsVolumeConfiguration": {
+                "fileSystemId": "fs-1", "rootDirectory": "/", "transitEncryption": "DISABLED",
+                "authorizationConfig": {"accessPointId": "fsap-1", "iam": "DISABLED"},
+            }}]})
+        );
+        let written = json!({"volumes": [{"name": "a", "efsVolumeConfiguration": {
+            "fileSystemId": "fs-1", "rootDirectory": "/data", "transitEncryption": "ENABLED",
+            "authorizationConfig": {"iam": "ENABLED"},
+        }}]});
+        assert_eq!(apply(super::efs_volume_defaults, written.clone()), written);
+    }
+
+    #[test]
+    fn fault_injection_defaults_to_false_but_true_is_a_change() {
+        assert_eq!(
+            apply(super::fault_injection_defaults_to_false, json!({})),
+            json!({"enableFaultInjection": false})
+        );
+        assert_ne!(
+            normalized(json!({"family": "app", "enableFaultInjection": true})),
+            normalized(json!({"family": "app", "enableFaultInjection": false}))
+        );
+        assert_eq!(
+            normalized(json!({"family": "app"})),
+            normalized(json!({"family": "app", "enableFaultInjection": false}))
+        );
+    }
+
+    #[test]
+    fn version_consistency_enabled_is_absent_but_disabled_is_kept() {
+        assert_eq!(
+            apply(
+                super::version_consistency_enabled_is_absent,
+                json!({"versionConsistency": "enabled"})
+            ),
+            json!({})
+        );
+        assert_eq!(
+            apply(
+                super::version_consistency_enabled_is_absent,
+                json!({"versionConsistency": "disabled"})
+            ),
+            json!({"versionConsistency": "disabled"})
+        );
+    }
+
+    #[test]
+    fn restart_attempt_period_defaults_to_300_inside_a_policy_only() {
+        assert_eq!(
+            apply(
+                super::restart_attempt_period_defaults_to_300,
+                json!({"restartPolicy": {"enabled": true}})
+            ),
+            json!({"restartPolicy": {"enabled": true, "restartAttemptPeriod": 300}})
+        );
+        assert_eq!(
+            apply(super::restart_attempt_period_defaults_to_300, json!({})),
+            json!({})
+        );
+        let custom = json!({"restartPolicy": {"enabled": true, "restartAttemptPeriod": 60}});
+        assert_eq!(
+            apply(
+                super::restart_attempt_period_defaults_to_300,
+                custom.clone()
+            ),
+            custom
+        );
+    }
+
+    #[test]
     fn proxy_type_defaults_to_appmesh() {
         assert_eq!(
             apply(
@@ -578,7 +732,10 @@ mod tests {
             &json!({"family": "app", "tags": [{"key": "owner", "value": "x"}]}),
             &options,
         );
-        assert_eq!(document, json!({"family": "app"}));
+        assert_eq!(
+            document,
+            json!({"family": "app", "enableFaultInjection": false})
+        );
     }
 
     #[test]

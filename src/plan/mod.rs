@@ -15,6 +15,8 @@
 
 pub(crate) mod file;
 mod planner;
+#[cfg(test)]
+mod real_ecs;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -208,6 +208,7 @@ pub(crate) fn plan_service(
                     desired_service,
                     &live_service.document,
                     &options.normalize,
+                    &live_service.namespace_names,
                 );
                 // Fields Terraform owns are never sent: compare them as the live values, and
                 // refuse (or with --allow-terraform-owned, note) a definition that differs.
@@ -445,8 +446,17 @@ fn tag_changes(
 pub(crate) fn fingerprint(desired: &Desired, live: &LiveState, options: &NormalizeOptions) -> Base {
     let service = live.service.as_ref();
     let remote_service = match (service, &desired.service) {
+        // Without the resolved namespace names: the fingerprint is of the live state as ECS
+        // reports it, so it is the same whether or not the apply-time fetch resolved them, and a
+        // namespace ARN that changes still changes it.
         (Some(live_service), Some(desired_service)) => {
-            normalize::comparable_services(desired_service, &live_service.document, options).1
+            normalize::comparable_services(
+                desired_service,
+                &live_service.document,
+                options,
+                &normalize::NamespaceNames::new(),
+            )
+            .1
         }
         (Some(live_service), None) => normalize::service(&live_service.document, options),
         (None, _) => Value::Null,

@@ -9,6 +9,7 @@
 mod support;
 
 mod apply;
+mod cloud_map;
 mod fixtures;
 mod harness;
 mod init;
@@ -16,6 +17,7 @@ mod lock;
 mod lookups;
 mod multi;
 mod plan;
+mod real_defaults;
 mod rendered;
 mod revisions;
 mod rollback;
