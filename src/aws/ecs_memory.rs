@@ -105,6 +105,17 @@ impl MemoryEcs {
             .insert((cluster.to_owned(), name.to_owned()), service);
     }
 
+    /// Changes a service's document as ECS would have (a field only ECS fills in).
+    pub(crate) fn edit_service(&self, cluster: &str, name: &str, edit: impl FnOnce(&mut Value)) {
+        let mut state = self.state.lock().unwrap();
+        if let Some(service) = state
+            .services
+            .get_mut(&(cluster.to_owned(), name.to_owned()))
+        {
+            edit(service);
+        }
+    }
+
     /// Every call made so far, in order, by operation name.
     pub(crate) fn calls(&self) -> Vec<String> {
         self.state.lock().unwrap().calls.clone()

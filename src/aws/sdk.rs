@@ -97,6 +97,10 @@ impl Aws {
         SdkEcs::new(self.sdk_config().await)
     }
 
+    pub(crate) async fn cloud_map(&self) -> super::servicediscovery::CloudMap {
+        super::servicediscovery::CloudMap::from_config(self.sdk_config().await)
+    }
+
     pub(crate) async fn auto_scaling(&self) -> AutoScaling {
         AutoScaling::new(self.sdk_config().await)
     }

@@ -60,6 +60,16 @@ impl NamespaceLookup for CloudMap {
     }
 }
 
+/// A lookup that resolves nothing, for plans whose desired service is the live document itself
+/// (rollback, scale): both sides name the namespace the same way, so no call is needed.
+pub struct NoLookup;
+
+impl NamespaceLookup for NoLookup {
+    async fn namespace_name(&self, _arn: &str) -> Result<Option<String>, AwsError> {
+        Ok(None)
+    }
+}
+
 /// The namespace ID in a namespace ARN (the text itself when it is not one).
 fn namespace_id(arn: &str) -> &str {
     arn.rsplit_once("namespace/").map_or(arn, |(_, id)| id)

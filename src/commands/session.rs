@@ -125,6 +125,7 @@ impl<'run> Session<'run> {
         let (options, choice) = self.plan_options(flags);
         operation::compute_plan(
             &self.aws.ecs().await,
+            &self.aws.cloud_map().await,
             &requests,
             &options,
             choice,

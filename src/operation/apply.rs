@@ -114,6 +114,7 @@ mod tests {
     use super::*;
     use crate::apply::{APPLIED_PLAN_TAG, WaitUntil};
     use crate::aws::ecs_memory::MemoryEcs;
+    use crate::aws::servicediscovery::NoLookup;
     use crate::exit_code;
     use crate::live::RevisionChoice;
     use crate::lock::memory::MemoryLockStore;
@@ -150,6 +151,7 @@ mod tests {
     async fn plan(ecs: &MemoryEcs, requests: &[PlanRequest]) -> Plan {
         compute_plan(
             ecs,
+            &NoLookup,
             requests,
             &PlanOptions::default(),
             RevisionChoice::FromFile,

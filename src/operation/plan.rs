@@ -3,10 +3,11 @@
 //! `plan`, `diff`, `deploy`, `apply` without a file, `rollback`, `scale` — ends up here.
 
 use crate::aws::ecs::EcsApi;
+use crate::aws::servicediscovery::{NamespaceLookup, resolve_namespace_names};
 use crate::config::Config;
 use crate::error::Error;
 use crate::live::{self, RevisionChoice};
-use crate::normalize::NormalizeOptions;
+use crate::normalize::{self, NormalizeOptions};
 use crate::plan::{self, FORMAT_VERSION, Plan, PlanOptions, PlanRequest, file};
 
 /// What the config says about every plan: how documents are compared and which values are
@@ -22,15 +23,36 @@ pub(crate) fn config_plan_options(config: &Config) -> PlanOptions {
 }
 
 /// Fetches the live state of every requested service and plans it; the plan is sealed and
-/// records `environment` (the `--env` it was made for).
+/// records `environment` (the `--env` it was made for). Service Connect namespaces, which ECS
+/// reports as Cloud Map ARNs, are resolved to their names first: one GetNamespace per distinct
+/// ARN, none when no service uses Service Connect.
 pub(crate) async fn compute_plan(
     ecs: &impl EcsApi,
+    namespaces: &impl NamespaceLookup,
     requests: &[PlanRequest],
     options: &PlanOptions,
     choice: RevisionChoice,
     environment: Option<String>,
 ) -> Result<Plan, Error> {
-    let states = live::fetch_all(ecs, requests, choice).await?;
+    let mut states = live::fetch_all(ecs, requests, choice).await?;
+    let arns: Vec<String> = requests
+        .iter()
+        .zip(&states)
+        .filter_map(|(request, state)| {
+            let service = state.service.as_ref()?;
+            Some(normalize::service_connect_namespace_arns(
+                request.service.as_ref(),
+                &service.document,
+            ))
+        })
+        .flatten()
+        .collect();
+    if !arns.is_empty() {
+        let names = resolve_namespace_names(namespaces, arns).await?;
+        for service in states.iter_mut().filter_map(|state| state.service.as_mut()) {
+            service.namespace_names = names.clone();
+        }
+    }
     let services = requests
         .iter()
         .zip(&states)
@@ -59,6 +81,7 @@ mod tests {
 
     use super::*;
     use crate::aws::ecs_memory::MemoryEcs;
+    use crate::aws::servicediscovery::NoLookup;
     use crate::plan::{Action, Target, TaskDefinitionRef};
 
     fn request(image: &str) -> PlanRequest {
@@ -79,6 +102,7 @@ mod tests {
         let ecs = MemoryEcs::new();
         let plan = compute_plan(
             &ecs,
+            &NoLookup,
             &[request("nginx:1")],
             &PlanOptions::default(),
             RevisionChoice::FromFile,
@@ -105,6 +129,7 @@ mod tests {
         ecs.deploy_service("web", "api", "nginx:1", 1);
         let plan = compute_plan(
             &ecs,
+            &NoLookup,
             &[request("nginx:1")],
             &PlanOptions::default(),
             RevisionChoice::FromFile,
@@ -119,6 +144,7 @@ mod tests {
         ecs.register("api", "nginx:2");
         let plan = compute_plan(
             &ecs,
+            &NoLookup,
             &[request("nginx:2")],
             &PlanOptions::default(),
             RevisionChoice::FromFile,
@@ -135,6 +161,67 @@ mod tests {
                 ..
             } if arn.ends_with("task-definition/api:2")
         ));
+    }
+
+    /// Answers one namespace and counts the calls.
+    #[derive(Default)]
+    struct CountingLookup(std::sync::atomic::AtomicUsize);
+
+    impl NamespaceLookup for CountingLookup {
+        async fn namespace_name(&self, arn: &str) -> Result<Option<String>, crate::aws::AwsError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(arn.ends_with("/ns-internal").then(|| "internal".to_owned()))
+        }
+    }
+
+    #[tokio::test]
+    async fn service_connect_namespaces_are_looked_up_once_and_only_when_used() {
+        let ecs = MemoryEcs::new();
+        ecs.deploy_service("web", "api", "nginx:1", 1);
+        let lookup = CountingLookup::default();
+        compute_plan(
+            &ecs,
+            &lookup,
+            &[request("nginx:1")],
+            &PlanOptions::default(),
+            RevisionChoice::FromFile,
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(lookup.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+        // ECS reports the namespace the definition names as its ARN, in the deployment.
+        let connect = |namespace: &str| {
+            json!({"enabled": true, "namespace": namespace,
+                   "services": [{"portName": "http", "clientAliases": [{"port": 80}]}]})
+        };
+        ecs.edit_service("web", "api", |service| {
+            service["deployments"][0]["serviceConnectConfiguration"] = connect(
+                "arn:aws:servicediscovery:ap-northeast-1:123456789012:namespace/ns-internal",
+            );
+        });
+        let mut wanted = request("nginx:1");
+        wanted.service = Some(json!({
+            "serviceName": "api", "desiredCount": 1,
+            "serviceConnectConfiguration": connect("internal"),
+        }));
+        let plan = compute_plan(
+            &ecs,
+            &lookup,
+            &[wanted.clone(), wanted],
+            &PlanOptions::default(),
+            RevisionChoice::FromFile,
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(lookup.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            plan.services[0].changes.service.is_empty(),
+            "{:?}",
+            plan.services[0].changes.service
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use crate::aws::ecs::{
     EcsApi, LiveService, LiveTaskDefinition, task_definition_revision, task_definition_short_name,
 };
+use crate::aws::servicediscovery::NoLookup;
 use crate::error::Error;
 use crate::live::RevisionChoice;
 use crate::plan::{Plan, PlanOptions, PlanRequest, Target};
@@ -114,6 +115,7 @@ pub(crate) async fn rollback_plan(
     };
     let plan = compute_plan(
         ecs,
+        &NoLookup,
         std::slice::from_ref(&request),
         options,
         RevisionChoice::Revision(previous),
@@ -151,6 +153,7 @@ pub(crate) async fn scale_plan(
     };
     compute_plan(
         ecs,
+        &NoLookup,
         std::slice::from_ref(&request),
         &options,
         RevisionChoice::FromFile,

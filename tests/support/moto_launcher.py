@@ -117,6 +117,8 @@
 # 12. Application Auto Scaling: SuspendedState and RoleARN as AWS reports them (moto_autoscaling.py).
 # 13. The Service Connect namespace as the Cloud Map namespace ARN (moto_ecs_services.py).
 # 14. Realistic mode: --latency and --rate-limit / --ecs-rate-limits (moto_realism.py).
+# 15. The defaults real ECS fills into task definitions and services that moto leaves out
+#     (moto_real_defaults.py, its header lists each with its source).
 # Details at each patch.
 
 # The very first statement: remember who started us, before the slow moto imports, so that even
@@ -549,6 +551,8 @@ def main(argv) -> None:
     moto_ecs_tasks.patch_ecs_tasks(ecs_models, ecs_responses)  # patch 10
     moto_codedeploy.patch_codedeploy()  # patch 11
     moto_autoscaling.patch_autoscaling()  # patch 12
+    # Patch 15 (D1–D4 in its own header): the defaults real ECS fills into its answers.
+    __import__("moto_real_defaults").install(ecs_models, ecs_responses)
 
     if not args.access_log:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # errors/tracebacks still shown

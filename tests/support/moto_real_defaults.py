@@ -158,7 +158,9 @@ def patch_service_defaults(ecs_models, ecs_responses) -> None:
     def create_service(self):
         result = original_create(self)
         requested = self._get_param("availabilityZoneRebalancing")
-        if requested:
+        # Under the launcher's patch 4 the answer is already the request's members as sent
+        # (a raw (status, headers, body) answer); only moto's own answer needs the fix.
+        if requested and hasattr(result, "result"):
             result.result["service"].availability_zone_rebalancing = requested
         return result
 

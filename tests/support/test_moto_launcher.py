@@ -254,7 +254,7 @@ def contains(actual, expected, path="$"):
 # ---------------------------------------------------------------------------------------------
 # Patch 4 + 13: every CreateService / UpdateService member comes back where ECS returns it.
 # ---------------------------------------------------------------------------------------------
-ECS_MODEL = json.loads((REPO / "src/aws/ecs_model.json").read_text())
+ECS_MODEL = json.loads((REPO / "src/aws/model/ecs_model.json").read_text())
 
 
 def sample(shape, name):
