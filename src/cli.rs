@@ -204,6 +204,8 @@ pub enum Command {
     Version,
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Print the manual page, or write one page per command into a directory
+    Man(ManArgs),
 }
 
 /// Flags that choose what a plan deploys (shared by plan, diff and deploy; ecspresso's names).
@@ -403,6 +405,14 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write ristretto.1 and a page per command (ristretto-plan.1, …) into DIR instead of
+    /// printing ristretto.1
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 // The service to read is the global `--service NAME` (exactly one), so that `init --cluster C

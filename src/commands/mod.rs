@@ -9,6 +9,7 @@ mod deregister;
 mod diff;
 mod init;
 pub(crate) mod lock;
+mod man;
 mod plan;
 mod render;
 mod revisions;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
     match &cli.command {
         Command::Version => return version::run(output),
         Command::Completions(arguments) => return completions::run(arguments, output),
+        Command::Man(arguments) => return man::run(arguments, output),
         _ => {}
     }
     apply_envfiles(&cli.global)?;
@@ -66,7 +68,11 @@ pub fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
         Command::Deregister(arguments) => deregister::run(&options, &cli.global, arguments, output),
         Command::Delete(arguments) => delete::run(&options, &cli.global, arguments, output),
         Command::Verify => verify::run(&options, &cli.global, output),
-        Command::Version | Command::Completions(_) | Command::Show(_) | Command::Init(_) => {
+        Command::Version
+        | Command::Completions(_)
+        | Command::Man(_)
+        | Command::Show(_)
+        | Command::Init(_) => {
             unreachable!("handled above")
         }
     }
