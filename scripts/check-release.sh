@@ -7,7 +7,7 @@
 #   3. scripts/dist.sh: the x86_64 Linux release archive (a fat-LTO release build: ~9 minutes
 #      cold, seconds when nothing changed), then the Python tests against it: the archive (glibc
 #      2.17, runs here), the action's installer and the README's Install commands, both through a
-#      local release server;
+#      local release server, and the Dockerfile (no container engine runs here to build it);
 #   4. the README's `cargo install --locked --path .`, with --debug: the release profile is what
 #      dist.sh builds, and a second release build (cold ~20 minutes here, ~5 after any source
 #      change) would test only cargo's copying of the binary, while --debug reuses the test build;
@@ -60,8 +60,8 @@ rm -rf "$dist_dir"
 DIST_DIR="$dist_dir" bash scripts/dist.sh
 step_done
 
-step "python3 -m unittest (the archive, the action, the README's Install section)"
-(cd tests/release && RISTRETTO_DIST_DIR="$dist_dir" python3 -m unittest --verbose test_dist test_action test_readme_install)
+step "python3 -m unittest (the archive, the action, the README's Install section, the Dockerfile)"
+(cd tests/release && RISTRETTO_DIST_DIR="$dist_dir" python3 -m unittest --verbose test_dist test_action test_readme_install test_dockerfile)
 step_done
 
 step "cargo install --locked --path . --debug (the README's command, into a temporary root)"
