@@ -183,6 +183,9 @@ pub(crate) enum Command {
     /// Print a shell completion script
     #[command(display_order = 20)]
     Completions(CompletionsArgs),
+    /// Print the manual page, or write one page per command into a directory
+    #[command(display_order = 21)]
+    Man(ManArgs),
 }
 
 /// The subcommands that load the project (its config and definitions) before they run.
@@ -471,6 +474,14 @@ pub(crate) struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Write ristretto.1 and a page per command (ristretto-plan.1, …) into DIR instead of
+    /// printing ristretto.1
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
 }
 
 // The service to read is the global `--service NAME` (exactly one), so that `init --cluster C

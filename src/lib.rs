@@ -19,6 +19,8 @@
 pub(crate) mod apply;
 pub mod aws;
 pub(crate) mod cli;
+#[cfg(test)]
+mod cli_examples;
 pub(crate) mod commands;
 pub mod config;
 pub(crate) mod definition;

@@ -14,6 +14,7 @@ mod deregister;
 mod diff;
 mod init;
 mod lock;
+mod man;
 mod plan;
 mod render;
 mod revisions;
@@ -39,6 +40,7 @@ pub(crate) fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
     match command {
         Command::Version => version::run(output),
         Command::Completions(arguments) => completions::run(&arguments, output),
+        Command::Man(arguments) => man::run(&arguments, output),
         Command::Show(arguments) => in_runtime(&global, || show::run(&global, &arguments, output)),
         // init writes the config: there is none to load yet.
         Command::Init(arguments) => in_runtime(&global, || init::run(&global, &arguments, output)),
