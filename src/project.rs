@@ -13,7 +13,7 @@ use crate::definition::{self, Checked};
 use crate::error::Error;
 use crate::plan::{PlanRequest, Target};
 use crate::render::{JsonHandling, JsonnetOptions, Renderer, TemplateFunctions, plugins};
-use crate::tfstate::{Ownership, TerraformState};
+use crate::tfstate::Ownership;
 
 /// What the command line says about finding and evaluating the project.
 #[derive(Debug, Clone, Default)]
@@ -71,10 +71,16 @@ impl Project {
         // The config itself sees only the built-in template functions (ecspresso v2 rule).
         let renderer = Renderer::new(jsonnet, TemplateFunctions::default());
         let config = config::load(&renderer, &file)?;
-        let (functions, natives) = plugin_functions(&config)?;
+        // The definitions see the plugins' functions (`render::plugins`); nothing is looked up
+        // until a definition calls one.
+        let plugin_functions =
+            plugins::setup(&config.plugins).map_err(|error| ConfigError::Plugins {
+                path: config.file.clone(),
+                error,
+            })?;
         Ok(Self {
+            renderer: renderer.with_plugins(plugin_functions.template, plugin_functions.natives),
             config,
-            renderer: renderer.with_plugins(functions, natives),
         })
     }
 
@@ -301,9 +307,18 @@ impl Project {
             .transpose()
     }
 
+    /// Renders a definition file, after the plugins' required Terraform states were read.
+    fn render_definition(&self, path: &Path) -> Result<Value, Error> {
+        plugins::read_required_states().map_err(|error| ConfigError::Plugins {
+            path: self.config.file.clone(),
+            error,
+        })?;
+        Ok(self.renderer.render_file(path, JsonHandling::AsJson)?)
+    }
+
     /// Loads any task definition file with this project's renderer.
     pub(crate) fn load_task_definition(&self, path: &Path) -> Result<LoadedDefinition, Error> {
-        let rendered = self.renderer.render_file(path, JsonHandling::AsJson)?;
+        let rendered = self.render_definition(path)?;
         let checked =
             definition::check_task_definition(rendered).map_err(|problems| Error::Definition {
                 path: path.to_path_buf(),
@@ -338,7 +353,7 @@ impl Project {
         path: &Path,
         name: Option<&str>,
     ) -> Result<LoadedDefinition, Error> {
-        let rendered = self.renderer.render_file(path, JsonHandling::AsJson)?;
+        let rendered = self.render_definition(path)?;
         let checked = definition::check_service_definition(rendered).map_err(|problems| {
             Error::Definition {
                 path: path.to_path_buf(),
@@ -383,52 +398,4 @@ fn loaded(path: &Path, checked: Checked) -> LoadedDefinition {
             .map(|problem| format!("{}: {}: {}", path.display(), problem.path, problem.message))
             .collect(),
     }
-}
-
-/// The template functions and Jsonnet natives for definitions: built-ins plus each plugin's
-/// functions under its `func_prefix`. Two plugins providing the same name is an error, as in
-/// ecspresso. A tfstate plugin's state is read on first use (`render::plugins`).
-fn plugin_functions(
-    config: &Config,
-) -> Result<(TemplateFunctions, Vec<(String, usize)>), ConfigError> {
-    let plugin_error = |message: String| ConfigError::Plugins {
-        path: config.file.clone(),
-        message,
-    };
-    let mut functions = TemplateFunctions::default();
-    let mut loaders: Vec<plugins::StateLoader> = Vec::new();
-    let mut natives = Vec::new();
-    for plugin in &config.plugins {
-        if plugin.name != "tfstate" {
-            return Err(plugin_error(format!(
-                "plugin {:?} is not supported (supported: tfstate)",
-                plugin.name
-            )));
-        }
-        let location = ["path", "url"]
-            .iter()
-            .find_map(|key| plugin.config.get(*key).and_then(serde_json::Value::as_str))
-            .ok_or_else(|| plugin_error("a tfstate plugin needs config.path or config.url".into()))?
-            .to_owned();
-        loaders.push(std::rc::Rc::new(move || {
-            let fetcher = crate::render::lookups::s3_object;
-            TerraformState::load(&location, Some(&fetcher)).map_err(|error| error.to_string())
-        }));
-        let slot = loaders.len() - 1;
-        let (lookup, format) = plugins::template_functions(slot).ok_or_else(|| {
-            plugin_error(format!(
-                "at most {} tfstate plugins are supported",
-                plugins::MAX_TFSTATE_PLUGINS
-            ))
-        })?;
-        for (name, function) in [("tfstate", lookup), ("tfstatef", format)] {
-            let full_name = format!("{}{name}", plugin.func_prefix);
-            functions
-                .register_plugin_function(&plugin.name, &full_name, function)
-                .map_err(|error| plugin_error(error.to_string()))?;
-        }
-        natives.push((format!("{}tfstate", plugin.func_prefix), slot));
-    }
-    plugins::install(loaders).map_err(plugin_error)?;
-    Ok((functions, natives))
 }

@@ -1,5 +1,5 @@
-//! The AWS side of rendering's lookups (`ssm`, `secretsmanager_arn`, a tfstate plugin's
-//! `s3://` state): [`RuntimeLookups`] implements `render::lookups::LookupBackend` on the run's
+//! The AWS side of rendering's lookups (`ssm`, `secretsmanager_arn`, the cloudformation
+//! plugin's stack outputs and exports, a tfstate plugin's `s3://` state): [`RuntimeLookups`] implements `render::lookups::LookupBackend` on the run's
 //! one runtime and its shared SDK configuration.
 //!
 //! Rendering is synchronous and runs inside the command's async code. A lookup therefore never
@@ -62,6 +62,16 @@ impl LookupBackend for RuntimeLookups {
     fn s3_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
         let (aws, bucket, key) = (Arc::clone(&self.aws), bucket.to_owned(), key.to_owned());
         self.wait(async move { aws.s3_object(&bucket, &key).await })
+    }
+
+    fn stack_outputs(&self, stack: &str) -> Result<Vec<(String, String)>, String> {
+        let (aws, stack) = (Arc::clone(&self.aws), stack.to_owned());
+        self.wait(async move { aws.cloud_formation().await.stack_outputs(&stack).await })
+    }
+
+    fn exports(&self) -> Result<Vec<(String, String)>, String> {
+        let aws = Arc::clone(&self.aws);
+        self.wait(async move { aws.cloud_formation().await.exports().await })
     }
 }
 

@@ -3,6 +3,7 @@
 //! and `AwsError`.
 
 pub(crate) mod autoscaling;
+pub(crate) mod cloudformation;
 pub(crate) mod codec;
 pub(crate) mod ecr;
 pub(crate) mod ecs;

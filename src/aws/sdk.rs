@@ -113,6 +113,10 @@ impl Aws {
         Iam::new(self.sdk_config().await)
     }
 
+    pub(crate) async fn cloud_formation(&self) -> super::cloudformation::CloudFormation {
+        super::cloudformation::CloudFormation::new(self.sdk_config().await)
+    }
+
     pub(crate) async fn secrets(&self) -> Secrets {
         Secrets::new(self.sdk_config().await)
     }

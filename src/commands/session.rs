@@ -239,7 +239,7 @@ fn project_options(global: &GlobalArgs) -> Result<ProjectOptions, Error> {
             library_paths: global.jpath.clone(),
             // The project adds `--env` itself, with the config's library paths.
             environment: None,
-            tfstate_natives: Vec::new(),
+            natives: Vec::new(),
         },
     })
 }

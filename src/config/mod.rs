@@ -157,8 +157,11 @@ pub enum ConfigError {
     },
     #[error("{}: {message}", path.display())]
     RequiredVersion { path: PathBuf, message: String },
-    #[error("{}: failed to setup plugins: {message}", path.display())]
-    Plugins { path: PathBuf, message: String },
+    #[error("{}: failed to setup plugins: {error}", path.display())]
+    Plugins {
+        path: PathBuf,
+        error: crate::render::plugins::PluginError,
+    },
     #[error(transparent)]
     Envfile(#[from] envfile::EnvfileError),
 }
@@ -174,9 +177,7 @@ impl ConfigError {
                 "known keys are: {}; see schemas/config.schema.json",
                 KNOWN_KEYS.join(", ")
             )),
-            ConfigError::Plugins { .. } => {
-                Some("give each plugin of the same kind its own func_prefix".into())
-            }
+            ConfigError::Plugins { error, .. } => error.hint(),
             ConfigError::Render(error) => error.hint(),
             _ => None,
         }

@@ -1,15 +1,18 @@
 //! Jsonnet evaluation with jrsonnet: external variables, top-level arguments, library paths and
-//! the native functions of ARCHITECTURE.md §3 (`std.native('env')`, `std.native('must_env')`).
+//! the native functions of ARCHITECTURE.md §3 (`std.native('env')`, `std.native('must_env')`,
+//! the default `ssm`/`secretsmanager_arn` lookups, and each plugin's [`NativeFunction`]s).
 //!
 //! One evaluator is shared by every file of a run, so the standard library is set up once.
 //! jrsonnet's values are not `Send`: an evaluator lives on the thread that made it, and only
 //! plain `serde_json::Value`s leave this module. It must not know what the documents mean.
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use jrsonnet_evaluator::{
-    FileImportResolver, IStr, State, Val, apply_tla, bail,
-    function::builtin,
+    FileImportResolver, IStr, State, Thunk, Val, apply_tla, bail,
+    function::builtin::Builtin,
+    function::{CallLocation, FunctionSignature, ParamDefault, ParamName, ParamParse, builtin},
     manifest::JsonFormat,
     rustc_hash::FxHashMap,
     tla::TlaArg,
@@ -30,10 +33,38 @@ pub struct JsonnetOptions {
     /// `--env`: given to every evaluated file that is a function with an `env` parameter (as
     /// the top-level argument `env`), besides `std.extVar('env')`.
     pub environment: Option<String>,
-    /// Native `std.native('<name>')(address)` functions reading the tfstate plugin state in
-    /// the given slot of `render::plugins`.
-    pub tfstate_natives: Vec<(String, usize)>,
+    /// The plugins' native functions (`render::plugins`), under their `func_prefix`.
+    pub natives: Vec<NativeFunction>,
 }
+
+/// What a plugin's native function does: JSON arguments in, a JSON value or a one-line error
+/// out (the evaluator adds the file, line and column of the call).
+pub(crate) type NativeCall = Rc<dyn Fn(&[Value]) -> Result<Value, String>>;
+
+/// A native function a plugin provides: `std.native('<name>')(<parameters>…)`.
+#[derive(Clone)]
+pub struct NativeFunction {
+    pub name: String,
+    pub parameters: Vec<String>,
+    pub call: NativeCall,
+}
+
+impl std::fmt::Debug for NativeFunction {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}({})", self.name, self.parameters.join(", "))
+    }
+}
+
+/// The same function: same name and parameters, and the same code behind them.
+impl PartialEq for NativeFunction {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.parameters == other.parameters
+            && Rc::ptr_eq(&self.call, &other.call)
+    }
+}
+
+impl Eq for NativeFunction {}
 
 /// A Jsonnet evaluation failed. `trace` is jrsonnet's message with file:line:column frames.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +100,8 @@ impl JsonnetEvaluator {
         context.add_native("ssm", ssm {});
         context.add_native("ssm_list", ssm_list {});
         context.add_native("secretsmanager_arn", secretsmanager_arn {});
-        for (name, slot) in &options.tfstate_natives {
-            context.add_native(name.as_str(), tfstate { slot: *slot });
+        for native in &options.natives {
+            context.add_native(native.name.as_str(), PluginNative::new(native));
         }
 
         let mut builder = State::builder();
@@ -161,21 +192,70 @@ fn env(name: IStr, default: IStr) -> jrsonnet_evaluator::Result<String> {
     Ok(std::env::var(name.as_str()).unwrap_or_else(|_| default.to_string()))
 }
 
-/// `std.native('tfstate')(address)`: any JSON value from a Terraform state (objects too, so
-/// `std.objectValues` works on `for_each` resources).
-#[builtin(fields(slot: usize))]
-fn tfstate(this: &tfstate, address: IStr) -> jrsonnet_evaluator::Result<Val> {
-    let state = match super::plugins::state(this.slot) {
-        Ok(state) => state,
-        Err(message) => bail!("tfstate: {message}"),
-    };
-    let value = match state.lookup(address.as_str()) {
-        Ok(value) => value,
-        Err(error) => bail!("{error}"),
-    };
-    match serde_json::from_value::<Val>(value) {
-        Ok(value) => Ok(value),
-        Err(error) => bail!("tfstate {address}: {error}"),
+/// A plugin's native function as jrsonnet calls it: the arguments are evaluated and handed over
+/// as JSON, the answer comes back as a Jsonnet value (objects too, so `std.objectValues` works
+/// on a tfstate `for_each` resource).
+#[derive(jrsonnet_gcmodule::Trace)]
+struct PluginNative {
+    #[trace(skip)]
+    name: String,
+    signature: FunctionSignature,
+    #[trace(skip)]
+    call: NativeCall,
+}
+
+impl PluginNative {
+    fn new(native: &NativeFunction) -> Self {
+        let parameters: Vec<ParamParse> = native
+            .parameters
+            .iter()
+            .map(|name| ParamParse::new(ParamName::Named(name.as_str().into()), ParamDefault::None))
+            .collect();
+        Self {
+            name: native.name.clone(),
+            signature: FunctionSignature::new(parameters.into()),
+            call: Rc::clone(&native.call),
+        }
+    }
+}
+
+impl Builtin for PluginNative {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn params(&self) -> FunctionSignature {
+        self.signature.clone()
+    }
+
+    fn call(
+        &self,
+        _location: CallLocation<'_>,
+        arguments: &[Option<Thunk<Val>>],
+    ) -> jrsonnet_evaluator::Result<Val> {
+        let mut values = Vec::with_capacity(arguments.len());
+        for argument in arguments {
+            // Every parameter is required, so jrsonnet hands over a value for each.
+            let Some(argument) = argument else {
+                bail!("{}: an argument is missing", self.name);
+            };
+            match serde_json::to_value(argument.evaluate()?) {
+                Ok(value) => values.push(value),
+                Err(error) => bail!("{}: an argument is not plain data: {error}", self.name),
+            }
+        }
+        let answer = match (self.call)(&values) {
+            Ok(answer) => answer,
+            Err(message) => bail!("{message}"),
+        };
+        match serde_json::from_value::<Val>(answer) {
+            Ok(value) => Ok(value),
+            Err(error) => bail!("{}: {error}", self.name),
+        }
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
@@ -272,7 +352,7 @@ mod tests {
             tla_code: vec![("replicas".into(), "3".into())],
             library_paths: vec![dir.path().join("lib")],
             environment: None,
-            tfstate_natives: Vec::new(),
+            natives: Vec::new(),
         })
         .unwrap();
         let value = evaluator.evaluate_file(&main).unwrap();

@@ -1,13 +1,16 @@
-//! ecspresso's default plugin functions, available in every definition: `ssm` (a Parameter
-//! Store value; `StringList` needs an index) and `secretsmanager_arn` (a secret's full ARN), as
-//! template functions and as Jsonnet natives (`std.native('ssm')(name)`,
-//! `std.native('ssm_list')(name, index)`, `std.native('secretsmanager_arn')(id)`).
+//! The AWS lookups of rendering, each made once per run and cached (a definition may name the
+//! same parameter many times): ecspresso's default plugin functions, available in every
+//! definition — `ssm` (a Parameter Store value; `StringList` needs an index) and
+//! `secretsmanager_arn` (a secret's full ARN), as template functions and as Jsonnet natives
+//! (`std.native('ssm')(name)`, `std.native('ssm_list')(name, index)`,
+//! `std.native('secretsmanager_arn')(id)`) — and what the plugins ask of AWS: a CloudFormation
+//! stack's outputs and the account's exports (`plugins::cloudformation`), an S3 object (a
+//! tfstate plugin's `s3://` state).
 //!
-//! Each distinct lookup is made once per run and cached (a definition may name the same
-//! parameter many times). Rendering is synchronous, so the lookups go through a
-//! [`LookupBackend`]: the AWS adapter's runs each call on the command's one runtime
-//! (`aws::lookups`), tests install a fake. The backend and the cache belong to the thread that
-//! renders (the command's thread), installed by [`install`] when the session starts.
+//! Rendering is synchronous, so the lookups go through a [`LookupBackend`]: the AWS adapter's
+//! runs each call on the command's one runtime (`aws::lookups`), tests install a fake. The
+//! backend and the cache belong to the thread that renders (the command's thread), installed by
+//! [`install`] when the session starts.
 //!
 //! Must not: start a runtime, or block on one (ARCHITECTURE.md §2).
 
@@ -25,20 +28,34 @@ pub(crate) trait LookupBackend {
     fn secret_arn(&self, id: &str) -> Result<String, String>;
     /// An S3 object's bytes (a tfstate plugin's `s3://` state).
     fn s3_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String>;
+    /// A CloudFormation stack's outputs, (key, value) in the order the stack lists them.
+    fn stack_outputs(&self, stack: &str) -> Result<Vec<(String, String)>, String>;
+    /// Every CloudFormation export of the account in the region, (name, value), all pages.
+    fn exports(&self) -> Result<Vec<(String, String)>, String>;
 }
 
-/// A lookup's answer: (parameter type, value), or the error message.
-type Answer = Result<(String, String), String>;
+/// Named values: a stack's outputs, or the exports, in AWS's order.
+pub(crate) type NamedValues = Rc<[(String, String)]>;
+
+/// One cache per kind of answer, keyed by what was asked; errors are cached too, so a failing
+/// lookup is not retried within the run.
+type Cache<T> = RefCell<HashMap<String, Result<T, String>>>;
 
 thread_local! {
     static BACKEND: RefCell<Option<Rc<dyn LookupBackend>>> = const { RefCell::new(None) };
-    static CACHE: RefCell<HashMap<String, Answer>> = RefCell::new(HashMap::new());
+    /// Parameters: (type, value).
+    static PARAMETERS: Cache<(String, String)> = RefCell::new(HashMap::new());
+    static SECRET_ARNS: Cache<String> = RefCell::new(HashMap::new());
+    /// Stack outputs by stack name; the exports under the empty key.
+    static NAMED_VALUES: Cache<NamedValues> = RefCell::new(HashMap::new());
 }
 
-/// Where this thread's lookups go from now on; clears the cache.
+/// Where this thread's lookups go from now on; clears the caches.
 pub(crate) fn install(backend: Rc<dyn LookupBackend>) {
     BACKEND.with(|current| *current.borrow_mut() = Some(backend));
-    CACHE.with(|cache| cache.borrow_mut().clear());
+    PARAMETERS.with(|cache| cache.borrow_mut().clear());
+    SECRET_ARNS.with(|cache| cache.borrow_mut().clear());
+    NAMED_VALUES.with(|cache| cache.borrow_mut().clear());
 }
 
 fn backend() -> Result<Rc<dyn LookupBackend>, String> {
@@ -47,15 +64,17 @@ fn backend() -> Result<Rc<dyn LookupBackend>, String> {
         .ok_or_else(|| "AWS lookups are not available here (only in definitions)".to_owned())
 }
 
-fn cached(
-    key: String,
-    lookup: impl FnOnce(&dyn LookupBackend) -> Result<(String, String), String>,
-) -> Result<(String, String), String> {
-    if let Some(hit) = CACHE.with(|cache| cache.borrow().get(&key).cloned()) {
+/// The answer for `key` from `cache`, else from `lookup` (then cached).
+fn cached<T: Clone + 'static>(
+    cache: &'static std::thread::LocalKey<Cache<T>>,
+    key: &str,
+    lookup: impl FnOnce(&dyn LookupBackend) -> Result<T, String>,
+) -> Result<T, String> {
+    if let Some(hit) = cache.with(|cache| cache.borrow().get(key).cloned()) {
         return hit;
     }
     let result = lookup(backend()?.as_ref());
-    CACHE.with(|cache| cache.borrow_mut().insert(key, result.clone()));
+    cache.with(|cache| cache.borrow_mut().insert(key.to_owned(), result.clone()));
     result
 }
 
@@ -64,9 +83,24 @@ pub(crate) fn s3_object(bucket: &str, key: &str) -> Result<Vec<u8>, String> {
     backend()?.s3_object(bucket, key)
 }
 
+/// A CloudFormation stack's outputs: one DescribeStacks per distinct stack per run.
+pub(crate) fn stack_outputs(stack: &str) -> Result<NamedValues, String> {
+    // A stack name is never empty, so the empty key stays free for the exports.
+    cached(&NAMED_VALUES, stack, |backend| {
+        backend.stack_outputs(stack).map(NamedValues::from)
+    })
+}
+
+/// The account's CloudFormation exports in the region: listed once per run.
+pub(crate) fn exports() -> Result<NamedValues, String> {
+    cached(&NAMED_VALUES, "", |backend| {
+        backend.exports().map(NamedValues::from)
+    })
+}
+
 /// A parameter's value; for a `StringList`, the element at `index` (required there).
 pub(crate) fn parameter(name: &str, index: Option<usize>) -> Result<String, String> {
-    let (kind, value) = cached(format!("ssm:{name}"), |backend| backend.parameter(name))
+    let (kind, value) = cached(&PARAMETERS, name, |backend| backend.parameter(name))
         .map_err(|error| format!("ssm {name}: {error}"))?;
     match (kind.as_str(), index) {
         ("StringList", Some(index)) => value
@@ -86,11 +120,8 @@ pub(crate) fn parameter(name: &str, index: Option<usize>) -> Result<String, Stri
 
 /// A secret's full ARN.
 pub(crate) fn secret_arn(id: &str) -> Result<String, String> {
-    cached(format!("secretsmanager:{id}"), |backend| {
-        backend.secret_arn(id).map(|arn| (String::new(), arn))
-    })
-    .map(|(_, arn)| arn)
-    .map_err(|error| format!("secretsmanager_arn {id}: {error}"))
+    cached(&SECRET_ARNS, id, |backend| backend.secret_arn(id))
+        .map_err(|error| format!("secretsmanager_arn {id}: {error}"))
 }
 
 fn text(function: &str, value: &TemplateValue) -> Result<String, FuncError> {

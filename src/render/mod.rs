@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub(crate) use jsonnet::{JsonnetEvaluator, JsonnetFailure, JsonnetOptions};
+pub(crate) use jsonnet::{JsonnetEvaluator, JsonnetFailure, JsonnetOptions, NativeFunction};
 pub(crate) use template::{DuplicateFunction, TemplateFunctions};
 
 /// How a file is read, decided by its extension.
@@ -145,12 +145,12 @@ impl Renderer {
 
     /// A renderer for the definitions: the plugin template functions, and the plugins' Jsonnet
     /// native functions (which need a fresh evaluator, as natives are set up with it).
-    pub fn with_plugins(self, functions: TemplateFunctions, natives: Vec<(String, usize)>) -> Self {
+    pub fn with_plugins(self, functions: TemplateFunctions, natives: Vec<NativeFunction>) -> Self {
         if natives.is_empty() {
             return self.with_functions(functions);
         }
         let mut options = self.options;
-        options.tfstate_natives = natives;
+        options.natives = natives;
         Self::new(options, functions)
     }
 

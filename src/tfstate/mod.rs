@@ -1,8 +1,9 @@
 //! Coexistence with Terraform: reading Terraform state for ecspresso's `tfstate` plugin
 //! functions, and reading `.tf` files to learn which service fields Terraform still manages.
 //!
-//! - [`state`]: a version-4 state from a local path or `s3://bucket/key` (through a
-//!   [`StateFetcher`] that `src/aws/` implements), and lookups by Terraform address
+//! - [`state`]: a version-4 state from a local path, `file://`, `s3://bucket/key` (through a
+//!   [`StateFetcher`] that `src/aws/` implements) or `https://` (`http`: one blocking GET), and
+//!   lookups by Terraform address
 //!   (`output.NAME`, `aws_x.name['key'].attr`, `module.m.data.aws_x.name.attr`, …).
 //! - [`format`]: Go's `fmt.Sprintf` subset for `tfstatef`, and how a value renders in a text
 //!   template.
@@ -15,6 +16,7 @@
 
 mod address;
 pub mod format;
+mod http;
 pub mod ownership;
 pub mod state;
 

@@ -38,8 +38,8 @@ use super::address::{self, Address, InstanceKey, Mode, Step};
 pub const STATE_VERSION: u64 = 4;
 
 /// Fetches an S3 object for `s3://bucket/key` state locations. Blocking: templates are
-/// rendered before the async runtime starts, so the implementation (under `src/aws/`, on
-/// `crate::aws::s3::get`) runs its own current-thread runtime. The error is a one-line
+/// rendered synchronously, so the implementation (`render::lookups`, answered by
+/// `aws::lookups` on the run's runtime) waits for the answer. The error is a one-line
 /// description such as `NoSuchKey: The specified key does not exist.`
 pub trait StateFetcher {
     fn fetch(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String>;
@@ -67,6 +67,18 @@ pub enum TfStateError {
     NoFetcher { location: String },
     #[error("cannot read Terraform state {location}: URL scheme {scheme}:// is not supported")]
     UnsupportedUrl { location: String, scheme: String },
+    /// A location ecspresso reads (Terraform Cloud, Google Cloud Storage, Azure) that ristretto
+    /// cannot read yet: said plainly rather than as an unknown scheme.
+    #[error(
+        "cannot read Terraform state {location}: {what} locations ({scheme}://) are not supported yet"
+    )]
+    NotYetSupported {
+        location: String,
+        scheme: String,
+        what: &'static str,
+    },
+    #[error("cannot read Terraform state {location}: {message}")]
+    Http { location: String, message: String },
     #[error("{location}: not a Terraform state: invalid JSON: {message}")]
     InvalidJson { location: String, message: String },
     #[error("{location}: not a Terraform state: {message}")]
@@ -124,8 +136,19 @@ impl TfStateError {
                     .into(),
             ),
             TfStateError::UnsupportedUrl { .. } => {
-                Some("use a local path, file://PATH or s3://BUCKET/KEY".into())
+                Some("use a local path, file://PATH, s3://BUCKET/KEY or an https:// URL".into())
             }
+            TfStateError::NotYetSupported { .. } => Some(
+                "read a copy of the state instead: `terraform state pull > app.tfstate` and \
+                 path: app.tfstate, or an s3:// or https:// URL"
+                    .into(),
+            ),
+            TfStateError::Http { .. } => Some(
+                "check the URL and that the server answers a plain GET with the state; an HTTPS \
+                 server's certificate must chain to a CA this system trusts (SSL_CERT_FILE adds \
+                 a CA bundle)"
+                    .into(),
+            ),
             TfStateError::InvalidJson { .. } | TfStateError::NotAState { .. } => Some(
                 "the file must be a complete Terraform state, as `terraform state pull` prints it"
                     .into(),
@@ -278,7 +301,8 @@ impl TerraformState {
         }
     }
 
-    /// Reads a state from a local path, `file://PATH` or `s3://BUCKET/KEY` (through `fetcher`).
+    /// Reads a state from a local path, `file://PATH`, `s3://BUCKET/KEY` (through `fetcher`) or
+    /// an `https://` / `http://` URL.
     /// A relative path is used as given: the caller resolves it against the config directory.
     /// A legacy backend pointer (`.terraform/terraform.tfstate` of an S3 backend) is followed
     /// to the state it names, honouring `TF_WORKSPACE` or the `environment` file beside it, as
@@ -583,6 +607,13 @@ fn read_location(
             })?;
         return Ok((bytes, None));
     }
+    if location.starts_with("https://") || location.starts_with("http://") {
+        let bytes = super::http::get(location).map_err(|message| TfStateError::Http {
+            location: location.to_owned(),
+            message,
+        })?;
+        return Ok((bytes, None));
+    }
     let path = if let Some(path) = location.strip_prefix("file://") {
         path
     } else if let Some((scheme, _)) = location.split_once("://")
@@ -591,9 +622,22 @@ fn read_location(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '+')
     {
-        return Err(TfStateError::UnsupportedUrl {
-            location: location.to_owned(),
-            scheme: scheme.to_owned(),
+        let what = match scheme {
+            "remote" => Some("Terraform Cloud"),
+            "gs" => Some("Google Cloud Storage"),
+            "azurerm" => Some("Azure Storage"),
+            _ => None,
+        };
+        return Err(match what {
+            Some(what) => TfStateError::NotYetSupported {
+                location: location.to_owned(),
+                scheme: scheme.to_owned(),
+                what,
+            },
+            None => TfStateError::UnsupportedUrl {
+                location: location.to_owned(),
+                scheme: scheme.to_owned(),
+            },
         });
     } else {
         location
@@ -1197,8 +1241,24 @@ mod tests {
                 .starts_with("cannot read Terraform state /nonexistent/x.tfstate: "),
             "{missing}"
         );
+        for (location, what) in [
+            ("remote://app.terraform.io/org/workspace", "Terraform Cloud"),
+            ("gs://bucket/app.tfstate", "Google Cloud Storage"),
+            ("azurerm://account/container/app.tfstate", "Azure Storage"),
+        ] {
+            let error = TerraformState::load(location, None).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "cannot read Terraform state {location}: {what} locations ({}://) are not \
+                     supported yet",
+                    location.split("://").next().unwrap()
+                )
+            );
+            assert!(error.hint().unwrap().contains("terraform state pull"));
+        }
         assert!(matches!(
-            TerraformState::load("gs://b/k", None),
+            TerraformState::load("ftp://b/k", None),
             Err(TfStateError::UnsupportedUrl { .. })
         ));
         assert!(matches!(
