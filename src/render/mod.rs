@@ -104,6 +104,24 @@ impl RenderError {
             RenderError::Jsonnet { trace, .. } if trace.contains("external variable") => Some(
                 "pass external variables with --ext-str KEY=VALUE or --ext-code KEY=CODE".into(),
             ),
+            RenderError::Template { message, .. } | RenderError::Jsonnet { trace: message, .. }
+                if message.contains("external plugin ") =>
+            {
+                Some(
+                    "run the command by hand from the working directory to see all it prints; \
+                     the plugin's timeout, parser and num_args are in its config"
+                        .into(),
+                )
+            }
+            RenderError::Template { message, .. } | RenderError::Jsonnet { trace: message, .. }
+                if message.contains("cfn_output ") || message.contains("cfn_export ") =>
+            {
+                Some(
+                    "lookups use the run's account and region (--region, the config's region, \
+                     AWS_REGION): check that the stack or export is there"
+                        .into(),
+                )
+            }
             RenderError::DuplicateFunction(_) => {
                 Some("give each plugin of the same kind its own func_prefix".into())
             }
