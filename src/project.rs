@@ -76,7 +76,7 @@ impl Project {
         let plugin_functions =
             plugins::setup(&config.plugins).map_err(|error| ConfigError::Plugins {
                 path: config.file.clone(),
-                error,
+                error: Box::new(error),
             })?;
         Ok(Self {
             renderer: renderer.with_plugins(plugin_functions.template, plugin_functions.natives),
@@ -311,7 +311,7 @@ impl Project {
     fn render_definition(&self, path: &Path) -> Result<Value, Error> {
         plugins::read_required_states().map_err(|error| ConfigError::Plugins {
             path: self.config.file.clone(),
-            error,
+            error: Box::new(error),
         })?;
         Ok(self.renderer.render_file(path, JsonHandling::AsJson)?)
     }

@@ -317,3 +317,52 @@ fn state_locations_that_are_not_supported_yet_say_so() {
         );
     }
 }
+
+#[test]
+fn the_config_schema_describes_every_plugin() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/config.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let with_plugins = |plugins: serde_json::Value| serde_json::json!({"plugins": plugins});
+    for good in [
+        serde_json::json!([{"name": "tfstate", "config": {"path": "terraform.tfstate"}}]),
+        serde_json::json!([{"name": "tfstate", "func_prefix": "net_",
+            "config": {"url": "https://example.com/s.tfstate", "optional": true}}]),
+        serde_json::json!([{"name": "tfstate", "config": {"url": "s3://b/k"}}]),
+        serde_json::json!([{"name": "cloudformation"}, {"name": "cloudformation", "config": {}}]),
+        serde_json::json!([{"name": "external", "config": {"name": "vault",
+            "command": ["vault-lookup", "--json"], "num_args": 1, "parser": "string",
+            "timeout": "1m30s", "mode": "exec"}}]),
+        serde_json::json!([{"name": "external", "config": {"name": "v", "command": ["x"],
+            "timeout": 5}}]),
+    ] {
+        let config = with_plugins(good.clone());
+        let errors: Vec<String> = validator
+            .iter_errors(&config)
+            .map(|error| error.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{good}: {errors:?}");
+    }
+    for bad in [
+        serde_json::json!([{"name": "cloudformaton"}]),
+        serde_json::json!([{"name": "tfstate", "config": {}}]),
+        serde_json::json!([{"name": "tfstate", "config": {"path": "a", "url": "s3://b/k"}}]),
+        serde_json::json!([{"name": "tfstate", "config": {"url": "gs://b/k"}}]),
+        serde_json::json!([{"name": "tfstate", "config": {"path": "a", "optinal": true}}]),
+        serde_json::json!([{"name": "cloudformation", "config": {"region": "x"}}]),
+        serde_json::json!([{"name": "external", "config": {"name": "v", "command": "x --y"}}]),
+        serde_json::json!([{"name": "external", "config": {"name": "a-b", "command": ["x"]}}]),
+        serde_json::json!([{"name": "external", "config": {"name": "v", "command": ["x"],
+            "mode": "jsonrpc"}}]),
+        serde_json::json!([{"name": "external", "config": {"name": "v", "command": ["x"],
+            "timeout": "soon"}}]),
+    ] {
+        assert!(!validator.is_valid(&with_plugins(bad.clone())), "{bad}");
+    }
+}

@@ -158,9 +158,10 @@ pub enum ConfigError {
     #[error("{}: {message}", path.display())]
     RequiredVersion { path: PathBuf, message: String },
     #[error("{}: failed to setup plugins: {error}", path.display())]
+    /// Boxed: a tfstate state error is large, and config errors travel through every `Result`.
     Plugins {
         path: PathBuf,
-        error: crate::render::plugins::PluginError,
+        error: Box<crate::render::plugins::PluginError>,
     },
     #[error(transparent)]
     Envfile(#[from] envfile::EnvfileError),

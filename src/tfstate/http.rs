@@ -3,8 +3,9 @@
 //! starts an async runtime (ARCHITECTURE.md §2).
 //!
 //! TLS is rustls with ring (the stack the AWS SDK already uses) and the system's CA
-//! certificates, loaded by rustls-native-certs as the SDK loads them: `SSL_CERT_FILE` and
-//! `SSL_CERT_DIR` add a private CA. Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+//! certificates, loaded by rustls-native-certs as the SDK loads them: `SSL_CERT_FILE` (a PEM
+//! bundle) or `SSL_CERT_DIR` replaces them, e.g. with a private CA. Proxies come from
+//! `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
 //! Must not: interpret the body (the caller decodes the state) or retry.
 
 use std::sync::Arc;

@@ -145,8 +145,8 @@ impl TfStateError {
             ),
             TfStateError::Http { .. } => Some(
                 "check the URL and that the server answers a plain GET with the state; an HTTPS \
-                 server's certificate must chain to a CA this system trusts (SSL_CERT_FILE adds \
-                 a CA bundle)"
+                 server's certificate must chain to a CA this system trusts (SSL_CERT_FILE names \
+                 a PEM bundle to trust instead)"
                     .into(),
             ),
             TfStateError::InvalidJson { .. } | TfStateError::NotAState { .. } => Some(

@@ -396,11 +396,13 @@ fn kill(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// A call: the plugin's slot and the arguments.
+type Call = (usize, Vec<String>);
+
 thread_local! {
     static COMMANDS: RefCell<Vec<Command>> = const { RefCell::new(Vec::new()) };
-    /// Answers by (slot, arguments): each distinct call runs once per run.
-    static ANSWERS: RefCell<HashMap<(usize, Vec<String>), Result<Value, String>>> =
-        RefCell::new(HashMap::new());
+    /// Answers by call: each distinct call runs once per run.
+    static ANSWERS: RefCell<HashMap<Call, Result<Value, String>>> = RefCell::new(HashMap::new());
 }
 
 /// Replaces this thread's external commands (one per external plugin, in config order).
