@@ -1,7 +1,8 @@
 //! Plugins that reach out, through the command line: the cloudformation plugin against a real
 //! stack on the emulator (outputs and exports created through the CloudFormation API, more
-//! exports than one ListExports page holds), and a tfstate plugin reading its state over HTTPS
-//! from a local server with a private CA.
+//! exports than one ListExports page holds), and tfstate plugins reading their states from S3
+//! on the emulator and over HTTPS from a local server with a private CA
+//! (`tests/support/https_server.py`), `optional` ones included.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
@@ -315,4 +316,101 @@ fn terraform_state_over_https_with_a_private_ca_and_optional_states() {
         "{stderr}"
     );
     drop(server);
+}
+
+#[test]
+fn terraform_states_in_s3_are_read_once_per_run_and_optional_ones_may_be_missing() {
+    let account = support::new_account();
+    let bucket = account.unique_name("tfstate");
+    let created = account.aws_cli([
+        "s3api",
+        "create-bucket",
+        "--bucket",
+        &bucket,
+        "--create-bucket-configuration",
+        "LocationConstraint=ap-northeast-1",
+    ]);
+    assert!(created.status.success(), "{created:?}");
+    let state = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ecspresso/terraform.tfstate");
+    let copied = account.aws_cli([
+        "s3",
+        "cp",
+        state.to_str().unwrap(),
+        &format!("s3://{bucket}/network/terraform.tfstate"),
+    ]);
+    assert!(copied.status.success(), "{copied:?}");
+
+    let directory = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(directory.path().join(name), text).unwrap();
+    write(
+        "ristretto.yml",
+        &format!(
+            "region: ap-northeast-1\nservice: api\ntask_definition: td.json\n\
+             service_definition: sv.jsonnet\nplugins:\n\
+             \x20 - name: tfstate\n    config:\n      url: s3://{bucket}/network/terraform.tfstate\n\
+             \x20 - name: tfstate\n    func_prefix: next_\n    config:\n\
+             \x20     url: s3://{bucket}/next/terraform.tfstate\n      optional: true\n"
+        ),
+    );
+    write(
+        "td.json",
+        r#"{"family": "api", "containerDefinitions": [{"name": "app",
+            "image": "{{ tfstate `aws_ecr_repository.all['app'].repository_url` }}:1",
+            "environment": [{"name": "SUBNET", "value": "{{ tfstate `aws_subnet.private-a.id` }}"}]}]}"#,
+    );
+    write(
+        "sv.jsonnet",
+        "{ tags: [{ key: 'subnet', value: std.native('tfstate')('aws_subnet.private-a.id') }] }",
+    );
+    let render = |arguments: &[&str]| {
+        support::ristretto(&account)
+            .current_dir(directory.path())
+            .env("NO_COLOR", "1")
+            .args(arguments)
+            .output()
+            .unwrap()
+    };
+
+    let before = account.request_log().len();
+    let output = render(&["render", "taskdef", "servicedef"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let documents: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&output.stdout)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        documents[0]["containerDefinitions"][0]["environment"][0]["value"],
+        "subnet-07ac54af5e41a4fc4"
+    );
+    assert_eq!(documents[1]["tags"][0]["value"], "subnet-07ac54af5e41a4fc4");
+    // The required state was read once for three lookups in two files; the optional one,
+    // which nobody asked, never.
+    let reads: Vec<String> = account.request_log()[before..]
+        .iter()
+        .filter(|request| request.service == "s3")
+        .map(|request| request.operation.clone())
+        .collect();
+    assert_eq!(
+        reads,
+        [format!("GET /{bucket}/network/terraform.tfstate")],
+        "{reads:?}"
+    );
+
+    // A lookup in the missing optional state: the S3 error, and only for that lookup.
+    write(
+        "td.json",
+        r#"{"family": "api", "containerDefinitions": [{"name": "app", "image": "{{ next_tfstate `output.image` }}"}]}"#,
+    );
+    let stderr = failure(&render(&["render", "taskdef"]));
+    assert!(
+        stderr.contains(&format!(
+            "cannot read Terraform state s3://{bucket}/next/terraform.tfstate: NoSuchKey"
+        )) && stderr.contains("(an optional state: lookups in it fail)"),
+        "{stderr}"
+    );
 }
