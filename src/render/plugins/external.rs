@@ -450,9 +450,16 @@ fn call(slot: usize, arguments: Vec<String>) -> Result<Value, String> {
 }
 
 fn template_call(slot: usize, arguments: &[TemplateValue]) -> Result<TemplateValue, FuncError> {
+    let name = COMMANDS.with(|slots| {
+        slots
+            .borrow()
+            .get(slot)
+            .map(|command| format!("external plugin {}", command.name))
+    });
+    let name = name.as_deref().unwrap_or("external plugin");
     let arguments = arguments
         .iter()
-        .map(|argument| text_argument("external plugin", argument))
+        .map(|argument| text_argument(name, argument))
         .collect::<Result<Vec<_>, _>>()?;
     call(slot, arguments)
         .map(template_value)
