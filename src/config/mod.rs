@@ -157,8 +157,8 @@ pub enum ConfigError {
     },
     #[error("{}: {message}", path.display())]
     RequiredVersion { path: PathBuf, message: String },
-    #[error("{}: failed to setup plugins: {error}", path.display())]
     /// Boxed: a tfstate state error is large, and config errors travel through every `Result`.
+    #[error("{}: failed to setup plugins: {error}", path.display())]
     Plugins {
         path: PathBuf,
         error: Box<crate::render::plugins::PluginError>,
