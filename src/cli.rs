@@ -33,13 +33,8 @@ pub(crate) struct Cli {
 pub(crate) struct GlobalArgs {
     /// Config file [default: the first of ristretto.jsonnet, ristretto.yml, ristretto.yaml,
     /// ristretto.json, ecspresso.yml, ecspresso.yaml, ecspresso.json, ecspresso.jsonnet]
-    #[arg(
-        short,
-        long,
-        global = true,
-        env = "RISTRETTO_CONFIG",
-        value_name = "PATH"
-    )]
+    /// [env: RISTRETTO_CONFIG, ECSPRESSO_CONFIG]
+    #[arg(short, long, global = true, value_name = "PATH")]
     pub(crate) config: Option<PathBuf>,
 
     /// Environment: reads environments/NAME/ (its config) when present, and gives Jsonnet
@@ -47,11 +42,13 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub(crate) env: Option<String>,
 
-    /// Jsonnet external string variable (repeatable)
+    /// Jsonnet external string variable (repeatable; 'a=1;b=2' sets several, `\;` is a
+    /// literal semicolon) [env: RISTRETTO_EXT_STR, ECSPRESSO_EXT_STR]
     #[arg(long, global = true, value_name = "KEY=VALUE")]
     pub(crate) ext_str: Vec<String>,
 
-    /// Jsonnet external variable given as Jsonnet code (repeatable)
+    /// Jsonnet external variable given as Jsonnet code (repeatable; 'a=1;b=2' sets several,
+    /// `\;` is a literal semicolon) [env: RISTRETTO_EXT_CODE, ECSPRESSO_EXT_CODE]
     #[arg(long, global = true, value_name = "KEY=CODE")]
     pub(crate) ext_code: Vec<String>,
 
@@ -69,6 +66,7 @@ pub(crate) struct GlobalArgs {
     pub(crate) jpath: Vec<PathBuf>,
 
     /// Load environment variables from a file before reading the config (repeatable, in order)
+    /// [env: RISTRETTO_ENVFILE, ECSPRESSO_ENVFILE, comma-separated]
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) envfile: Vec<PathBuf>,
 
@@ -80,7 +78,8 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true)]
     pub(crate) profile: Option<String>,
 
-    /// Assume this IAM role for every AWS call
+    /// Assume this IAM role for every AWS call [env: RISTRETTO_ASSUME_ROLE_ARN,
+    /// ECSPRESSO_ASSUME_ROLE_ARN]
     #[arg(long, global = true, value_name = "ARN")]
     pub(crate) assume_role_arn: Option<String>,
 
@@ -95,6 +94,22 @@ pub(crate) struct GlobalArgs {
     /// Print more detail on stderr
     #[arg(short, long, global = true)]
     pub(crate) verbose: bool,
+
+    /// Print debug detail on stderr: the same as --verbose [env: RISTRETTO_DEBUG,
+    /// ECSPRESSO_DEBUG]
+    #[arg(long, global = true, conflicts_with = "quiet")]
+    pub(crate) debug: bool,
+
+    /// How long a command waits for a rollout or a one-off task; overrides the config's
+    /// timeout [env: RISTRETTO_TIMEOUT, ECSPRESSO_TIMEOUT]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) timeout: Option<Duration>,
+
+    /// A command that picks one line of a list on its stdin (fzf, peco): how `tasks` and `exec`
+    /// choose a task or container when there are several [env: RISTRETTO_FILTER_COMMAND,
+    /// ECSPRESSO_FILTER_COMMAND]
+    #[arg(long, global = true, value_name = "COMMAND")]
+    pub(crate) filter_command: Option<String>,
 
     /// Select services of a multi-service config (repeatable); commands that work on one
     /// service need exactly one when the config has several
@@ -127,6 +142,103 @@ impl GlobalArgs {
             .collect();
         self.service = occurrences(&texts, "--service", None);
     }
+}
+
+/// The environment variables of the global options: ristretto's name first, then ecspresso's,
+/// so that an ecspresso CI script runs unchanged and `RISTRETTO_*` wins when both are set.
+/// A flag on the command line wins over both.
+pub(crate) const ENVIRONMENT_PREFIXES: [&str; 2] = ["RISTRETTO_", "ECSPRESSO_"];
+
+impl GlobalArgs {
+    /// Fills the options not given on the command line from `RISTRETTO_*`, else `ECSPRESSO_*`
+    /// (`lookup` reads one variable; empty values count as unset). An `Err` is the one-line
+    /// reason a variable's value is refused.
+    pub(crate) fn apply_environment(
+        &mut self,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), String> {
+        let variable = |suffix: &str| {
+            ENVIRONMENT_PREFIXES.iter().find_map(|prefix| {
+                let name = format!("{prefix}{suffix}");
+                lookup(&name)
+                    .filter(|value| !value.is_empty())
+                    .map(|value| (name, value))
+            })
+        };
+        if self.config.is_none() {
+            self.config = variable("CONFIG").map(|(_, value)| PathBuf::from(value));
+        }
+        if self.envfile.is_empty()
+            && let Some((_, value)) = variable("ENVFILE")
+        {
+            self.envfile = value
+                .split(',')
+                .filter(|path| !path.is_empty())
+                .map(PathBuf::from)
+                .collect();
+        }
+        if self.ext_str.is_empty() {
+            self.ext_str = variable("EXT_STR")
+                .map(|(_, value)| vec![value])
+                .unwrap_or_default();
+        }
+        if self.ext_code.is_empty() {
+            self.ext_code = variable("EXT_CODE")
+                .map(|(_, value)| vec![value])
+                .unwrap_or_default();
+        }
+        if self.assume_role_arn.is_none() {
+            self.assume_role_arn = variable("ASSUME_ROLE_ARN").map(|(_, value)| value);
+        }
+        if self.filter_command.is_none() {
+            self.filter_command = variable("FILTER_COMMAND").map(|(_, value)| value);
+        }
+        if self.timeout.is_none()
+            && let Some((name, value)) = variable("TIMEOUT")
+        {
+            self.timeout =
+                Some(parse_duration(&value).map_err(|error| format!("{name}: {error}"))?);
+        }
+        if !self.debug
+            && let Some((name, value)) = variable("DEBUG")
+        {
+            self.debug = parse_bool(&value).ok_or_else(|| {
+                format!("{name}={value:?}: expected true or false (1, t, TRUE, 0, f, FALSE, …)")
+            })?;
+        }
+        if self.debug {
+            self.verbose = true;
+        }
+        Ok(())
+    }
+}
+
+/// Go's `strconv.ParseBool`, which ecspresso's variables are read with.
+fn parse_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// `a=1;b=2` as two `KEY=VALUE` entries (ecspresso's map syntax for `--ext-str`/`--ext-code`);
+/// `\;` is a semicolon inside a value.
+pub(crate) fn split_key_value_list(text: &str) -> Vec<String> {
+    let mut entries = vec![String::new()];
+    let mut characters = text.chars().peekable();
+    while let Some(character) = characters.next() {
+        match character {
+            '\\' if characters.peek() == Some(&';') => {
+                entries.last_mut().expect("never empty").push(';');
+                characters.next();
+            }
+            ';' => entries.push(String::new()),
+            other => entries.last_mut().expect("never empty").push(other),
+        }
+    }
+    entries.retain(|entry| !entry.is_empty());
+    entries
 }
 
 /// Every value of an option, in order: `--name value`, `--name=value`, `-J value`, `-Jvalue`.
@@ -342,10 +454,6 @@ pub(crate) struct WaitFlags {
     #[arg(long, value_enum, default_value_t = WaitUntilArg::Deployed)]
     pub(crate) wait_until: WaitUntilArg,
 
-    /// How long to wait for the rollout [default: the config's timeout, 10m]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub(crate) timeout: Option<Duration>,
-
     #[command(flatten)]
     pub(crate) poll: PollFlags,
 }
@@ -551,10 +659,6 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "K=V,...")]
     pub(crate) tags: Option<String>,
 
-    /// How long to wait for the task [default: the config's timeout]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub(crate) timeout: Option<Duration>,
-
     #[command(flatten)]
     pub(crate) poll: PollFlags,
 }
@@ -730,5 +834,102 @@ mod tests {
         );
         assert_eq!(global.ext_str, ["k=v"]);
         assert!(global.service.is_empty());
+    }
+
+    fn environment(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        }
+    }
+
+    #[test]
+    fn ecspresso_variables_fill_options_and_ristretto_ones_win() {
+        let mut global = GlobalArgs::default();
+        global
+            .apply_environment(&environment(&[
+                ("ECSPRESSO_CONFIG", "ecspresso.yml"),
+                ("RISTRETTO_CONFIG", "ristretto.jsonnet"),
+                ("ECSPRESSO_ENVFILE", "a.env,b.env"),
+                ("ECSPRESSO_EXT_STR", "a=1;b=2"),
+                ("ECSPRESSO_EXT_CODE", "n=1+1"),
+                (
+                    "ECSPRESSO_ASSUME_ROLE_ARN",
+                    "arn:aws:iam::123456789012:role/deploy",
+                ),
+                ("ECSPRESSO_TIMEOUT", "20m"),
+                ("RISTRETTO_TIMEOUT", ""),
+                ("ECSPRESSO_DEBUG", "true"),
+                ("ECSPRESSO_FILTER_COMMAND", "fzf"),
+            ]))
+            .unwrap();
+        assert_eq!(global.config, Some(PathBuf::from("ristretto.jsonnet")));
+        assert_eq!(
+            global.envfile,
+            [PathBuf::from("a.env"), PathBuf::from("b.env")]
+        );
+        assert_eq!(global.ext_str, ["a=1;b=2"]);
+        assert_eq!(global.ext_code, ["n=1+1"]);
+        assert_eq!(
+            global.assume_role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/deploy")
+        );
+        // An empty RISTRETTO_TIMEOUT counts as unset.
+        assert_eq!(global.timeout, Some(Duration::from_secs(1200)));
+        assert!(global.debug && global.verbose);
+        assert_eq!(global.filter_command.as_deref(), Some("fzf"));
+    }
+
+    #[test]
+    fn flags_win_over_variables_and_bad_values_are_refused() {
+        let mut global = GlobalArgs {
+            config: Some(PathBuf::from("given.yml")),
+            ext_str: vec!["x=flag".into()],
+            timeout: Some(Duration::from_secs(5)),
+            ..GlobalArgs::default()
+        };
+        global
+            .apply_environment(&environment(&[
+                ("ECSPRESSO_CONFIG", "ecspresso.yml"),
+                ("ECSPRESSO_EXT_STR", "x=env"),
+                ("ECSPRESSO_TIMEOUT", "20m"),
+                ("RISTRETTO_DEBUG", "false"),
+                ("ECSPRESSO_DEBUG", "true"),
+            ]))
+            .unwrap();
+        assert_eq!(global.config, Some(PathBuf::from("given.yml")));
+        assert_eq!(global.ext_str, ["x=flag"]);
+        assert_eq!(global.timeout, Some(Duration::from_secs(5)));
+        assert!(!global.debug, "RISTRETTO_DEBUG=false wins");
+
+        let mut global = GlobalArgs::default();
+        let error = global
+            .apply_environment(&environment(&[("ECSPRESSO_TIMEOUT", "soon")]))
+            .unwrap_err();
+        assert!(error.starts_with("ECSPRESSO_TIMEOUT: "), "{error}");
+        let error = GlobalArgs::default()
+            .apply_environment(&environment(&[("ECSPRESSO_DEBUG", "yes")]))
+            .unwrap_err();
+        assert_eq!(
+            error,
+            "ECSPRESSO_DEBUG=\"yes\": expected true or false (1, t, TRUE, 0, f, FALSE, …)"
+        );
+    }
+
+    #[test]
+    fn key_value_lists_split_on_unescaped_semicolons() {
+        assert_eq!(split_key_value_list("a=1;b=2"), ["a=1", "b=2"]);
+        assert_eq!(
+            split_key_value_list("code=local x = 1\\; x"),
+            ["code=local x = 1; x"]
+        );
+        assert_eq!(split_key_value_list("a=1;"), ["a=1"]);
+        assert_eq!(split_key_value_list("k=v"), ["k=v"]);
     }
 }

@@ -35,6 +35,8 @@ pub(crate) struct LoadedDefinition {
     pub path: PathBuf,
     pub document: Value,
     pub warnings: Vec<String>,
+    /// For `validate` only: what was accepted as ecspresso accepts it.
+    pub notes: Vec<String>,
 }
 
 impl Project {
@@ -382,6 +384,11 @@ fn loaded(path: &Path, checked: Checked) -> LoadedDefinition {
             .into_iter()
             .map(|problem| format!("{}: {}: {}", path.display(), problem.path, problem.message))
             .collect(),
+        notes: checked
+            .notes
+            .into_iter()
+            .map(|problem| format!("{}: {}: {}", path.display(), problem.path, problem.message))
+            .collect(),
     }
 }
 
@@ -399,9 +406,31 @@ fn plugin_functions(
     let mut loaders: Vec<plugins::StateLoader> = Vec::new();
     let mut natives = Vec::new();
     for plugin in &config.plugins {
+        // ecspresso loads its ssm and secretsmanager plugins by default, so configs list them
+        // harmlessly; with a func_prefix their functions get that prefixed name too.
+        let default_plugin: &[(&str, gtmpl::Func)] = match plugin.name.as_str() {
+            "ssm" => &[("ssm", crate::render::lookups::ssm_template)],
+            "secretsmanager" => &[(
+                "secretsmanager_arn",
+                crate::render::lookups::secretsmanager_arn_template,
+            )],
+            _ => &[],
+        };
+        if !default_plugin.is_empty() {
+            for (name, function) in default_plugin {
+                functions
+                    .register_plugin_function(
+                        &plugin.name,
+                        &format!("{}{name}", plugin.func_prefix),
+                        *function,
+                    )
+                    .map_err(|error| plugin_error(error.to_string()))?;
+            }
+            continue;
+        }
         if plugin.name != "tfstate" {
             return Err(plugin_error(format!(
-                "plugin {:?} is not supported (supported: tfstate)",
+                "plugin {:?} is not supported (supported: tfstate, ssm, secretsmanager)",
                 plugin.name
             )));
         }

@@ -40,7 +40,7 @@ pub(super) async fn run(session: &Session<'_>, arguments: &RunArgs) -> Result<u8
     let owner = project.one_task_definition_owner(&session.global.service)?;
     let overrides = overrides(arguments)?;
     let tags = tags(arguments.tags.as_deref())?;
-    let timeout = arguments.timeout.unwrap_or(project.config.timeout);
+    let timeout = project.config.timeout;
     let placement = match project.service_definition_of(&owner)? {
         Some(service) => {
             session.warn_all(&service.warnings);
