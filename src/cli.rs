@@ -321,6 +321,13 @@ pub(crate) enum ProjectCommand {
     /// Plan and apply in one step, as ecspresso deploy does, under the deploy lock
     #[command(display_order = 7)]
     Deploy(DeployArgs),
+    /// Start a new deployment of the service as it is: `deploy --skip-task-definition
+    /// --force-new-deployment --no-update-service`, under the deploy lock
+    #[command(display_order = 7)]
+    Refresh(RefreshArgs),
+    /// Register the task definition file as a new revision (no service change)
+    #[command(display_order = 7)]
+    Register(RegisterArgs),
     /// Inspect, force-release or set up the deploy lock
     #[command(display_order = 8)]
     Lock(LockArgs),
@@ -394,6 +401,11 @@ pub(crate) struct PlanFlags {
     /// Deploy revision N of the family instead of the file
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
     pub(crate) revision: Option<i64>,
+
+    /// Keep the live service's attributes (and desired count, unless --tasks): only the task
+    /// definition and a new deployment change. Set by `deploy --no-update-service`, `refresh`.
+    #[arg(skip)]
+    pub(crate) keep_live_service: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -480,8 +492,12 @@ pub(crate) struct ExecutionArgs {
     pub(crate) lock_timeout: Duration,
 
     /// Do not wait for the rollout to finish
-    #[arg(long)]
+    #[arg(long, overrides_with = "wait_for_rollout")]
     pub(crate) no_wait: bool,
+
+    /// Wait for the rollout to finish (the default; undoes an earlier --no-wait)
+    #[arg(long = "wait", overrides_with = "no_wait")]
+    pub(crate) wait_for_rollout: bool,
 
     #[command(flatten)]
     pub(crate) wait: WaitFlags,
@@ -534,11 +550,41 @@ pub(crate) struct DeployArgs {
     #[arg(long)]
     pub(crate) dry_run: bool,
 
+    /// Leave the service's attributes as they are live (the service definition is only used to
+    /// create a missing service); the desired count stays too unless --tasks
+    #[arg(long, overrides_with = "update_service")]
+    pub(crate) no_update_service: bool,
+
+    /// Update the service's attributes from the service definition (the default)
+    #[arg(long, overrides_with = "no_update_service")]
+    pub(crate) update_service: bool,
+
     #[command(flatten)]
     pub(crate) flags: PlanFlags,
 
     #[command(flatten)]
     pub(crate) execution: ExecutionArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RefreshArgs {
+    /// Print the plan and exit without changing anything
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    #[command(flatten)]
+    pub(crate) execution: ExecutionArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RegisterArgs {
+    /// Print the task definition that would be registered (on stdout) and register nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    /// Print the registered task definition as JSON on stdout
+    #[arg(long)]
+    pub(crate) output: bool,
 }
 
 #[derive(Debug, Args)]
@@ -565,15 +611,21 @@ pub(crate) struct RenderArgs {
     /// What to render, in order [default: config taskdef servicedef]
     #[arg(value_enum)]
     pub(crate) targets: Vec<RenderTarget>,
+
+    /// Print Jsonnet (unquoted keys, single-quoted strings) instead of JSON
+    #[arg(long)]
+    pub(crate) jsonnet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum RenderTarget {
     /// The resolved config
     Config,
-    /// The task definition
+    /// The task definition (also: task-definition)
+    #[value(alias = "task-definition")]
     Taskdef,
-    /// The service definition
+    /// The service definition (also: service-definition)
+    #[value(alias = "service-definition")]
     Servicedef,
 }
 
@@ -611,6 +663,24 @@ pub(crate) struct InitArgs {
     /// Overwrite files that exist
     #[arg(long, alias = "force-overwrite")]
     pub(crate) force: bool,
+
+    /// Where to write the task definition, relative to the config [default:
+    /// ecs-task-def.json, or .jsonnet with --jsonnet]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) task_definition_path: Option<PathBuf>,
+
+    /// Where to write the service definition, relative to the config [default:
+    /// ecs-service-def.json, or .jsonnet with --jsonnet]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) service_definition_path: Option<PathBuf>,
+
+    /// Write lists in the order plan compares them (environment by name, …): the default
+    #[arg(long, overrides_with = "no_sort")]
+    pub(crate) sort: bool,
+
+    /// Write lists in the order ECS returned them
+    #[arg(long, overrides_with = "sort")]
+    pub(crate) no_sort: bool,
 }
 
 #[derive(Debug, Args)]
@@ -619,7 +689,7 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "JSON", conflicts_with = "overrides_file")]
     pub(crate) overrides: Option<String>,
 
-    /// Read the overrides from a file (rendered like a definition)
+    /// Read the overrides from a file, rendered like a definition (templates, Jsonnet)
     #[arg(long, value_name = "FILE")]
     pub(crate) overrides_file: Option<PathBuf>,
 
@@ -628,8 +698,35 @@ pub(crate) struct RunArgs {
     pub(crate) count: i32,
 
     /// Return once RunTask answered; do not wait or follow logs
-    #[arg(long)]
+    #[arg(long, overrides_with = "wait_for_task")]
     pub(crate) no_wait: bool,
+
+    /// Wait for the task and follow its logs (the default; undoes an earlier --no-wait)
+    #[arg(long = "wait", overrides_with = "no_wait")]
+    pub(crate) wait_for_task: bool,
+
+    /// Print the RunTask request on stdout and run nothing (nothing is registered either)
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    /// RunTask's idempotency token: a retry with the same token starts no second task
+    #[arg(long, value_name = "TOKEN")]
+    pub(crate) client_token: Option<String>,
+
+    /// Delete the EBS volumes of the service definition's volumeConfigurations when the task
+    /// stops (the default)
+    #[arg(long, overrides_with = "no_ebs_delete_on_termination")]
+    pub(crate) ebs_delete_on_termination: bool,
+
+    /// Keep the EBS volumes of the service definition's volumeConfigurations after the task
+    /// stops
+    #[arg(long, overrides_with = "ebs_delete_on_termination")]
+    pub(crate) no_ebs_delete_on_termination: bool,
+
+    /// Run the task definition the service runs (or the family's newest ACTIVE revision when
+    /// the config has no service); nothing is registered
+    #[arg(long, conflicts_with_all = ["task_def", "latest_task_definition", "revision"])]
+    pub(crate) skip_task_definition: bool,
 
     /// Wait until the task runs, or until it stopped
     #[arg(long, value_enum, default_value_t = RunWaitUntil::Stopped)]
@@ -651,7 +748,8 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
     pub(crate) revision: Option<i64>,
 
-    /// Copy the service's or the task definition's tags to the task
+    /// Copy the service's or the task definition's tags to the task (RunTask takes only
+    /// TASK_DEFINITION: the service's tags are read and sent as tags)
     #[arg(long, value_enum)]
     pub(crate) propagate_tags: Option<PropagateTags>,
 
@@ -742,16 +840,58 @@ pub(crate) struct ScaleArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct RevisionsArgs {
+    /// Print one revision's task definition as JSON instead of the list: N, current (what the
+    /// service runs) or latest (the newest ACTIVE one)
+    #[arg(long, value_name = "N|current|latest", value_parser = parse_revision_word)]
+    pub(crate) revision: Option<RevisionWord>,
+
     /// How to print the revisions on stdout
-    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
-    pub(crate) output: TableOrJson,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub(crate) output: ListFormat,
 }
 
+/// How a list is printed on stdout.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub(crate) enum TableOrJson {
+pub(crate) enum ListFormat {
+    /// For people
     #[default]
     Table,
+    /// For machines
     Json,
+    /// Tab-separated values, a header line first
+    Tsv,
+}
+
+/// A revision named as ecspresso names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RevisionWord {
+    Number(i64),
+    /// What the service runs.
+    Current,
+    /// The newest ACTIVE revision of the family.
+    Latest,
+}
+
+fn parse_revision_word(text: &str) -> Result<RevisionWord, String> {
+    match text {
+        "current" => Ok(RevisionWord::Current),
+        "latest" => Ok(RevisionWord::Latest),
+        number => number
+            .parse::<i64>()
+            .ok()
+            .filter(|number| *number >= 1)
+            .map(RevisionWord::Number)
+            .ok_or_else(|| "expected a revision number (1 or more), current or latest".to_owned()),
+    }
+}
+
+fn parse_deregister_revision(text: &str) -> Result<RevisionWord, String> {
+    match parse_revision_word(text) {
+        Ok(RevisionWord::Current) | Err(_) => {
+            Err("expected a revision number (1 or more) or latest".to_owned())
+        }
+        Ok(word) => Ok(word),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -766,9 +906,14 @@ pub(crate) struct DeregisterArgs {
     )]
     pub(crate) keep: Option<usize>,
 
-    /// Deregister revision N of the family (refused when it is in use)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
-    pub(crate) revision: Option<i64>,
+    /// Deregister revision N of the family, or the newest ACTIVE one (latest); refused when it
+    /// is in use
+    #[arg(long, value_name = "N|latest", value_parser = parse_deregister_revision)]
+    pub(crate) revision: Option<RevisionWord>,
+
+    /// Also delete the deregistered revisions (DeleteTaskDefinitions; they cannot be used again)
+    #[arg(long)]
+    pub(crate) delete: bool,
 
     /// List what would be deregistered and change nothing
     #[arg(long)]

@@ -303,6 +303,12 @@ impl Project {
             .transpose()
     }
 
+    /// Renders any file with this project's renderer (templates with the plugin functions,
+    /// Jsonnet), unchecked: `run --overrides-file`.
+    pub(crate) fn render_file(&self, path: &Path) -> Result<Value, Error> {
+        Ok(self.renderer.render_file(path, JsonHandling::AsJson)?)
+    }
+
     /// Loads any task definition file with this project's renderer.
     pub(crate) fn load_task_definition(&self, path: &Path) -> Result<LoadedDefinition, Error> {
         let rendered = self.renderer.render_file(path, JsonHandling::AsJson)?;

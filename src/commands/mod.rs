@@ -16,6 +16,8 @@ mod init;
 mod lock;
 mod man;
 mod plan;
+mod refresh;
+mod register;
 mod render;
 mod revisions;
 mod rollback;
@@ -76,6 +78,8 @@ async fn run_project_command(session: &Session<'_>, command: ProjectCommand) -> 
         ProjectCommand::Plan(arguments) => plan::run(session, &arguments).await,
         ProjectCommand::Apply(arguments) => apply::run(session, &arguments).await,
         ProjectCommand::Deploy(arguments) => deploy::run(session, &arguments).await,
+        ProjectCommand::Refresh(arguments) => refresh::run(session, &arguments).await,
+        ProjectCommand::Register(arguments) => register::run(session, &arguments).await,
         ProjectCommand::Lock(arguments) => lock::run(session, &arguments).await,
         ProjectCommand::Run(arguments) => run::run(session, &arguments).await,
         ProjectCommand::Status(arguments) => status::run(session, &arguments).await,

@@ -112,6 +112,7 @@ impl<'run> Session<'run> {
             desired_count: flags.tasks,
             force_new_deployment: flags.force_new_deployment,
             allow_terraform_owned: flags.allow_terraform_owned,
+            keep_live_service: flags.keep_live_service,
             ..operation::config_plan_options(&self.project.config)
         };
         let choice = match (flags.latest_task_definition, flags.revision) {

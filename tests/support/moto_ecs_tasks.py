@@ -7,6 +7,8 @@
 # Must not: decide counts (moto_ecs_rollouts.py and moto_codedeploy.py do); start anything that
 # runs — tasks are records.
 
+import json
+
 from moto_ecs_common import (
     LOCK,
     alphanumeric,
@@ -62,6 +64,11 @@ from moto_ecs_common import (
 #     "wss://ssmmessages.<region>.amazonaws.com/v1/data-channel/<sessionId>?role=publish_subscribe
 #     &cell-number=<token>", an opaque tokenValue. Nothing listens there: a client hands them to
 #     session-manager-plugin, which tests replace by a stand-in. RunTask keeps enableExecuteCommand.
+#   * RunTask (10c): a clientToken seen before in the account and cluster answers the tasks the
+#     first call started and starts none (moto ignores the token); each container of a RunTask
+#     task gets a runtimeId (set at RunTask; ECS sets it when the container starts).
+#   * SSM StartSession (10d, `_patch_ssm_start_session`): ECS Exec targets
+#     "ecs:<cluster>_<task id>_<runtime id>" for port forwarding, in StartSession's real shape.
 #   * Not modelled: the execute-command agent's start-up delay, KMS/logging of the cluster's
 #     executeCommandConfiguration, UpdateService's "valid taskRoleArn" requirement for
 #     enableExecuteCommand.
@@ -402,10 +409,31 @@ def patch_ecs_tasks(ecs_models, ecs_responses):
     orig_run = resp_cls.run_task
 
     def run_task(self):
+        # Patch 10c: RunTask's clientToken makes a retry idempotent (ECS API reference: "An
+        # identifier that you provide to ensure the idempotency of the request"): a second
+        # RunTask of the same account, cluster and token answers the tasks the first started and
+        # starts none. moto ignores the token and starts new tasks every time.
+        token = self._get_param("clientToken")
+        cluster_name = last_segment(self._get_param("cluster", "default") or "default")
+        tokens = self.ecs_backend.__dict__.setdefault("_run_task_tokens", {})
+        if token and (cluster_name, token) in tokens:
+            from moto.core.responses import ActionResult
+
+            with LOCK:
+                known = self.ecs_backend.tasks.get(cluster_name, {})
+                tasks = [known[arn] for arn in tokens[(cluster_name, token)] if arn in known]
+            return ActionResult({"tasks": tasks, "failures": []})
         result = orig_run(self)
+        if token:
+            tokens[(cluster_name, token)] = [t.task_arn for t in result.result.get("tasks", [])]
         enabled = bool(self._get_param("enableExecuteCommand", False))
         for task in result.result.get("tasks", []):
             task.enable_execute_command = enabled
+            # ECS gives each started container a runtimeId (the ECS Exec / port-forwarding
+            # target names it); moto has none. Set at RunTask, not when the container starts.
+            for container in task.containers:
+                container.runtime_id = (
+                    f"{last_segment(task.task_arn)}-{rand().randint(10**9, 10**10 - 1)}")
             if enabled:
                 for container in task.containers:
                     container.managed_agents = [{"name": "ExecuteCommandAgent", "lastStatus": "RUNNING"}]
@@ -481,6 +509,60 @@ def patch_ecs_tasks(ecs_models, ecs_responses):
 
     resp_cls.list_tasks = list_tasks
     resp_cls.execute_command = execute_command
+    _patch_ssm_start_session()
+
+
+def _patch_ssm_start_session():
+    """Patch 10d: SSM StartSession for ECS Exec targets (port forwarding goes through it).
+
+    Missing in moto: StartSession does not exist. Real SSM (API reference, "StartSession";
+    ECS developer guide, "Using ECS Exec" port forwarding): StartSession(Target, DocumentName,
+    Parameters, Reason) → {SessionId, TokenValue, StreamUrl}; for ECS the target is
+    "ecs:<cluster>_<task id>_<container runtime id>" and the documents
+    AWS-StartPortForwardingSession / AWS-StartPortForwardingSessionToRemoteHost take
+    portNumber, localPortNumber (and host) as lists of strings. Model: the target must name a
+    RUNNING task of the account with execute command enabled and a container with that runtime
+    id (else InvalidParameterException / TargetNotConnected as SSM answers); the answer's
+    SessionId is "<caller>-<17 hex>", StreamUrl the ssmmessages data channel URL, TokenValue
+    opaque. Nothing listens there: a client hands them to session-manager-plugin, which tests
+    replace by a stand-in.
+    """
+    from moto.ecs.models import ecs_backends
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    def start_session(self):
+        params = json.loads(self.body or "{}")
+        target = params.get("Target") or ""
+        document = params.get("DocumentName") or "SSM-SessionManagerRunShell"
+        known_documents = {
+            "AWS-StartPortForwardingSession", "AWS-StartPortForwardingSessionToRemoteHost",
+            "SSM-SessionManagerRunShell", "AWS-StartInteractiveCommand",
+        }
+        if document not in known_documents:
+            raise api_error("InvalidDocument", f"Document {document} does not exist in your account")
+        if not target.startswith("ecs:") or target.count("_") < 2:
+            raise api_error("InvalidParameterException", f"Invalid target: {target}")
+        cluster_name, task_id, runtime_id = target[len("ecs:"):].split("_", 2)
+        backend = ecs_backends[self.current_account][self.region]
+        with LOCK:
+            task = _find_task(backend, cluster_name, task_id)
+            connected = (
+                task is not None
+                and task.last_status == "RUNNING"
+                and getattr(task, "enable_execute_command", False)
+                and any(_runtime_id(c) == runtime_id for c in task.containers)
+            )
+        if not connected:
+            raise api_error("TargetNotConnected", f"{target} is not connected.")
+        session = f"ristretto-tests-{rand().getrandbits(68):017x}"
+        return json_answer({
+            "SessionId": session,
+            "TokenValue": alphanumeric(200),
+            "StreamUrl": f"wss://ssmmessages.{self.region}.amazonaws.com/v1/data-channel/{session}"
+                         "?role=publish_subscribe",
+        })
+
+    SimpleSystemManagerResponse.start_session = start_session
 
 
 def execute_command(resp):
@@ -551,3 +633,9 @@ def _container_view(container, task):
     if isinstance(container, dict):
         return {"name": container.get("name"), "containerArn": container.get("containerArn")}
     return {"name": getattr(container, "name", None), "containerArn": getattr(container, "container_arn", None)}
+
+
+def _runtime_id(container):
+    if isinstance(container, dict):
+        return container.get("runtimeId")
+    return getattr(container, "runtime_id", None)
