@@ -427,6 +427,24 @@ pub(crate) struct DiffArgs {
     /// Exit 0 when there are no changes, 2 when there are
     #[arg(long)]
     pub(crate) detailed_exitcode: bool,
+
+    /// Print unified diffs of the live and desired documents (--- live ARN, +++ file), in the
+    /// form plans compare them, instead of the plan-like listing
+    #[arg(long, overrides_with = "no_unified")]
+    pub(crate) unified: bool,
+
+    /// Print the plan-like listing of the changes (the default)
+    #[arg(long, overrides_with = "unified")]
+    pub(crate) no_unified: bool,
+
+    /// Hand each changed pair of documents to COMMAND as two files (live, then desired); it
+    /// must exit 0 [env: RISTRETTO_DIFF_COMMAND, ECSPRESSO_DIFF_COMMAND]
+    #[arg(long, value_name = "COMMAND")]
+    pub(crate) external: Option<String>,
+
+    /// Write the documents as Jsonnet for the unified or external diff (implies --unified)
+    #[arg(long)]
+    pub(crate) jsonnet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@
 //! what to change (that is `plan`) or how a lease works (that is `lock`).
 
 mod apply;
+mod documents;
 mod lock;
 mod matching;
 mod plan;
@@ -17,6 +18,7 @@ mod plan_file;
 mod service;
 
 pub(crate) use apply::{Execution, apply_plan};
+pub(crate) use documents::{DocumentKind, DocumentPair, comparable_documents};
 pub(crate) use lock::{LockSetup, open_lock, under_service_lock};
 pub(crate) use matching::check_plan_matches;
 pub(crate) use plan::{compute_plan, config_plan_options};

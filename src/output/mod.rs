@@ -5,6 +5,7 @@
 //! empty.
 
 pub(crate) mod definitions;
+pub(crate) mod documents;
 pub(crate) mod error;
 pub(crate) mod plan;
 pub(crate) mod progress;
@@ -39,6 +40,10 @@ pub(crate) enum Style {
     Hint,
     Bold,
     Dim,
+    /// A removed line of a unified diff.
+    Removed,
+    /// An added line of a unified diff.
+    Added,
 }
 
 impl Style {
@@ -49,6 +54,8 @@ impl Style {
             Style::Hint => "\x1b[1;36m",
             Style::Bold => "\x1b[1m",
             Style::Dim => "\x1b[2m",
+            Style::Removed => "\x1b[31m",
+            Style::Added => "\x1b[32m",
         }
     }
 }
