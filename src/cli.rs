@@ -358,6 +358,126 @@ pub(crate) enum ProjectCommand {
     /// Check that what the definitions reference exists (roles, log groups, images, …)
     #[command(display_order = 18)]
     Verify,
+    /// List the service's and the family's running tasks; find, stop or trace one
+    #[command(display_order = 11)]
+    Tasks(TasksArgs),
+    /// Run a command in a task's container (ECS Exec), or forward a port, through
+    /// session-manager-plugin
+    #[command(display_order = 11)]
+    Exec(ExecArgs),
+    /// Print the CodeDeploy AppSpec (YAML) for deploying the service's task definition
+    #[command(display_order = 18)]
+    Appspec(AppspecArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TasksArgs {
+    /// Only this task (its id or ARN), whatever its status
+    #[arg(long, value_name = "TASK_ID")]
+    pub(crate) id: Option<String>,
+
+    /// How to print the list on stdout
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub(crate) output: ListFormat,
+
+    /// Choose one task (--id, the only one, or --filter-command) and print it as JSON
+    #[arg(long, conflicts_with_all = ["stop", "trace"])]
+    pub(crate) find: bool,
+
+    /// Choose one task and stop it (asks to type its id unless --force)
+    #[arg(long, conflicts_with = "trace")]
+    pub(crate) stop: bool,
+
+    /// With --stop: do not ask
+    #[arg(long, requires = "stop")]
+    pub(crate) force: bool,
+
+    /// Choose one task and print its timeline: lifecycle times, how its containers ended and
+    /// the end of their CloudWatch Logs
+    #[arg(long)]
+    pub(crate) trace: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// The task (its id or ARN) [default: the only running task, or --filter-command's choice]
+    #[arg(long, value_name = "TASK_ID")]
+    pub(crate) id: Option<String>,
+
+    /// The command to run in the container
+    #[arg(long, default_value = "sh")]
+    pub(crate) command: String,
+
+    /// The container [default: the only one, or --filter-command's choice]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) container: Option<String>,
+
+    /// Forward a local port to the task (or, with --host, to a host the task reaches) instead
+    /// of running a command
+    #[arg(long, requires = "port")]
+    pub(crate) port_forward: bool,
+
+    /// With --port-forward: the local port [default: chosen by session-manager-plugin]
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub(crate) local_port: u16,
+
+    /// With --port-forward: the remote port
+    #[arg(long, value_name = "PORT")]
+    pub(crate) port: Option<u16>,
+
+    /// With --port-forward: the remote host [default: the task itself]
+    #[arg(long, value_name = "HOST")]
+    pub(crate) host: Option<String>,
+
+    /// Port forwarding in one flag, LOCAL_PORT:HOST:PORT (implies --port-forward)
+    #[arg(short = 'L', value_name = "LOCAL_PORT:HOST:PORT", value_parser = parse_local_forward,
+          conflicts_with_all = ["port_forward", "local_port", "port", "host"])]
+    pub(crate) local_forward: Option<LocalForward>,
+}
+
+/// `-L 8080:db.internal:5432`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LocalForward {
+    pub(crate) local_port: u16,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+}
+
+fn parse_local_forward(text: &str) -> Result<LocalForward, String> {
+    let expected = || "expected LOCAL_PORT:HOST:PORT, e.g. 8080:db.internal:5432".to_owned();
+    let mut parts = text.splitn(3, ':');
+    let (Some(local), Some(host), Some(port)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(expected());
+    };
+    Ok(LocalForward {
+        local_port: local.parse().map_err(|_| expected())?,
+        host: host.to_owned(),
+        port: port.parse().map_err(|_| expected())?,
+    })
+    .and_then(|forward: LocalForward| {
+        if forward.host.is_empty() {
+            Err(expected())
+        } else {
+            Ok(forward)
+        }
+    })
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AppspecArgs {
+    /// The task definition the AppSpec deploys: latest (the family's newest ACTIVE revision),
+    /// current (what the service runs) or an ARN
+    #[arg(long, value_name = "latest|current|ARN", default_value = "latest")]
+    pub(crate) task_definition: String,
+
+    /// Take the load balancer, network and capacity providers from the service definition
+    /// file (the default)
+    #[arg(long, overrides_with = "no_update_service")]
+    pub(crate) update_service: bool,
+
+    /// Take them from the live service instead
+    #[arg(long, overrides_with = "update_service")]
+    pub(crate) no_update_service: bool,
 }
 
 /// A duration flag (`30s`, `10m`, `1h30m`, Go's syntax), parsed once by clap so that every

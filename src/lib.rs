@@ -17,6 +17,7 @@
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 pub(crate) mod apply;
+pub(crate) mod appspec;
 pub mod aws;
 pub(crate) mod cli;
 #[cfg(test)]

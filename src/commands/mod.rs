@@ -7,11 +7,13 @@
 //! run's one runtime — the commands that read no project, then those that load it.
 
 mod apply;
+mod appspec;
 mod completions;
 mod delete;
 mod deploy;
 mod deregister;
 mod diff;
+mod exec;
 mod init;
 mod lock;
 mod man;
@@ -26,6 +28,7 @@ mod scale;
 mod session;
 mod show;
 mod status;
+mod tasks;
 mod validate;
 mod verify;
 mod version;
@@ -90,5 +93,8 @@ async fn run_project_command(session: &Session<'_>, command: ProjectCommand) -> 
         ProjectCommand::Deregister(arguments) => deregister::run(session, &arguments).await,
         ProjectCommand::Delete(arguments) => delete::run(session, &arguments).await,
         ProjectCommand::Verify => verify::run(session).await,
+        ProjectCommand::Tasks(arguments) => tasks::run(session, &arguments).await,
+        ProjectCommand::Exec(arguments) => exec::run(session, &arguments).await,
+        ProjectCommand::Appspec(arguments) => appspec::run(session, &arguments).await,
     }
 }

@@ -257,7 +257,7 @@ fn task_volume_configurations(service: &Value, delete_on_termination: bool) -> O
             Some(json!({"name": volume.get("name")?, "managedEBSVolume": managed}))
         })
         .collect();
-    (!volumes.is_empty()).then(|| Value::Array(volumes))
+    (!volumes.is_empty()).then_some(Value::Array(volumes))
 }
 
 /// The live service's tags (`--propagate-tags SERVICE`).
@@ -467,14 +467,19 @@ fn watched_container(document: &Value, label: &str, wanted: Option<&str>) -> Res
     }
 }
 
-/// Where a container's awslogs go: `<prefix>/<container>/<task id>` in the group.
-struct LogSource {
-    group: String,
-    stream: String,
+/// Where a container's awslogs go: `<prefix>/<container>/<task id>` in the group (also read
+/// by `tasks --trace`).
+pub(super) struct LogSource {
+    pub(super) group: String,
+    pub(super) stream: String,
 }
 
 impl LogSource {
-    fn of(task_definition: &LiveTaskDefinition, container: &str, task: &LiveTask) -> Option<Self> {
+    pub(super) fn of(
+        task_definition: &LiveTaskDefinition,
+        container: &str,
+        task: &LiveTask,
+    ) -> Option<Self> {
         let definition = task_definition
             .document
             .get("containerDefinitions")?

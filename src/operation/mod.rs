@@ -16,6 +16,8 @@ mod matching;
 mod plan;
 mod plan_file;
 mod service;
+pub(crate) mod session_plugin;
+mod tasks;
 
 pub(crate) use apply::{Execution, apply_plan};
 pub(crate) use documents::{DocumentKind, DocumentPair, comparable_documents};
@@ -26,3 +28,4 @@ pub(crate) use plan_file::{load_plan, save_plan};
 pub(crate) use service::{
     live_service, revisions_in_use, rollback_plan, running_task_definition, scale_plan,
 };
+pub(crate) use tasks::{TaskScope, choose, running_tasks, task_by_id};

@@ -133,7 +133,10 @@ pub(crate) fn external(
             .arg(&local)
             .status()
             .map_err(|error| {
-                Error::usage(format!("cannot run the external diff command: {error}"), None)
+                Error::usage(
+                    format!("cannot run the external diff command: {error}"),
+                    None,
+                )
             })?;
         if !status.success() {
             return Err(Error::failed(
@@ -154,8 +157,9 @@ pub(crate) fn external(
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Error> {
-    let failed =
-        |error: std::io::Error| Error::usage(format!("cannot write {}: {error}", path.display()), None);
+    let failed = |error: std::io::Error| {
+        Error::usage(format!("cannot write {}: {error}", path.display()), None)
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(failed)?;
     }
@@ -195,9 +199,16 @@ mod tests {
             pair(Some(json!({"family": "same"})), json!({"family": "same"})),
             pair(None, json!({"family": "new"})),
         ];
-        let labels = ["ecs-task-def.json".to_owned(), "same.json".into(), "new.json".into()];
+        let labels = [
+            "ecs-task-def.json".to_owned(),
+            "same.json".into(),
+            "new.json".into(),
+        ];
         insta::assert_snapshot!(unified(&pairs, &labels, DocumentSyntax::Json, false));
         let jsonnet = unified(&pairs[..1], &labels[..1], DocumentSyntax::Jsonnet, false);
-        assert!(jsonnet.contains("-  cpu: '256',\n+  cpu: '512',"), "{jsonnet}");
+        assert!(
+            jsonnet.contains("-  cpu: '256',\n+  cpu: '512',"),
+            "{jsonnet}"
+        );
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod plan;
 pub(crate) mod progress;
 pub(crate) mod revisions;
 pub(crate) mod status;
+pub(crate) mod tasks;
 pub(crate) mod verify;
 
 use std::io::{IsTerminal, Write};
