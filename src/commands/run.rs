@@ -249,6 +249,9 @@ fn task_volume_configurations(service: &Value, delete_on_termination: bool) -> O
                 specifications.retain(|specification| {
                     specification.get("propagateTags").and_then(Value::as_str) != Some("SERVICE")
                 });
+                if specifications.is_empty() {
+                    managed.remove("tagSpecifications");
+                }
             }
             managed.insert(
                 "terminationPolicy".into(),

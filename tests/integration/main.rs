@@ -15,6 +15,7 @@ mod harness;
 mod init;
 mod lock;
 mod lookups;
+mod lookups_in_commands;
 mod multi;
 mod plan;
 mod real_defaults;

@@ -66,7 +66,9 @@ from moto_ecs_common import (
 #     session-manager-plugin, which tests replace by a stand-in. RunTask keeps enableExecuteCommand.
 #   * RunTask (10c): a clientToken seen before in the account and cluster answers the tasks the
 #     first call started and starts none (moto ignores the token); each container of a RunTask
-#     task gets a runtimeId (set at RunTask; ECS sets it when the container starts).
+#     task gets a runtimeId (set at RunTask; ECS sets it when the container starts); a
+#     capacityProviderStrategy of FARGATE / FARGATE_SPOT runs the task on Fargate with that
+#     capacityProviderName (moto ignores the strategy and fails looking for EC2 instances).
 #   * SSM StartSession (10d, `_patch_ssm_start_session`): ECS Exec targets
 #     "ecs:<cluster>_<task id>_<runtime id>" for port forwarding, in StartSession's real shape.
 #   * Not modelled: the execute-command agent's start-up delay, KMS/logging of the cluster's
@@ -423,7 +425,15 @@ def patch_ecs_tasks(ecs_models, ecs_responses):
                 known = self.ecs_backend.tasks.get(cluster_name, {})
                 tasks = [known[arn] for arn in tokens[(cluster_name, token)] if arn in known]
             return ActionResult({"tasks": tasks, "failures": []})
+        provider = _fargate_capacity_provider(self._get_param("capacityProviderStrategy"))
+        if provider and not self._get_param("launchType"):
+            # Patch 10c: a Fargate capacity provider strategy runs the task on Fargate (moto
+            # ignores the strategy and looks for EC2 instances: HTTP 500).
+            _set_param(self, "launchType", "FARGATE")
         result = orig_run(self)
+        for task in result.result.get("tasks", []):
+            if provider:
+                task.capacity_provider_name = provider
         if token:
             tokens[(cluster_name, token)] = [t.task_arn for t in result.result.get("tasks", [])]
         enabled = bool(self._get_param("enableExecuteCommand", False))
@@ -639,3 +649,25 @@ def _runtime_id(container):
     if isinstance(container, dict):
         return container.get("runtimeId")
     return getattr(container, "runtime_id", None)
+
+
+def _fargate_capacity_provider(strategy):
+    """The capacity provider ECS places a one-off task with when every provider of the strategy is
+    Fargate's: the first with a base, else the heaviest; None otherwise."""
+    if not isinstance(strategy, list) or not strategy:
+        return None
+    if any(item.get("capacityProvider") not in ("FARGATE", "FARGATE_SPOT") for item in strategy):
+        return None
+    with_base = [item for item in strategy if int(item.get("base") or 0) > 0]
+    chosen = with_base[0] if with_base else max(strategy, key=lambda item: int(item.get("weight") or 0))
+    return chosen["capacityProvider"]
+
+
+def _set_param(resp, name, value):
+    """Change a JSON request parameter before moto's own handler reads it."""
+    if getattr(resp, "automated_parameter_parsing", False):
+        resp.params[name] = value
+    else:
+        body = json.loads(resp.body or "{}")
+        body[name] = value
+        resp.body = json.dumps(body)
