@@ -10,6 +10,7 @@ mod support;
 
 mod apply;
 mod cloud_map;
+mod ecspresso_ci;
 mod fixtures;
 mod harness;
 mod init;
