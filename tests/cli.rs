@@ -609,10 +609,16 @@ fn ecspresso_environment_variables_are_read_and_ristretto_ones_win() {
     );
     let rendered = documents(&output);
     assert_eq!(rendered[0]["service"], "api");
-    assert_eq!(rendered[0]["timeout"], "20m0s", "ECSPRESSO_TIMEOUT overrides the config");
+    assert_eq!(
+        rendered[0]["timeout"], "20m0s",
+        "ECSPRESSO_TIMEOUT overrides the config"
+    );
     let container = &rendered[1]["containerDefinitions"][0];
     assert_eq!(rendered[1]["family"], "web");
-    assert_eq!(container["image"], "nginx:1.27-b", "both envfiles, in order");
+    assert_eq!(
+        container["image"], "nginx:1.27-b",
+        "both envfiles, in order"
+    );
     assert_eq!(container["cpu"], 256);
 
     let output = ristretto_with(
@@ -650,10 +656,7 @@ fn ecspresso_environment_variables_are_read_and_ristretto_ones_win() {
     );
     let rendered = documents(&output);
     assert_eq!(rendered[0]["family"], "flag");
-    assert_eq!(
-        rendered[0]["containerDefinitions"][0]["image"],
-        "nginx:2-a"
-    );
+    assert_eq!(rendered[0]["containerDefinitions"][0]["image"], "nginx:2-a");
 
     let stderr = failure(&ristretto_with(
         project.directory.path(),
@@ -722,7 +725,11 @@ fn empty_enum_strings_load_with_a_note_from_validate() {
     );
     // render prints no note.
     let output = project.run(&["render"]);
-    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -733,10 +740,7 @@ fn render_takes_ecspressos_target_names_and_prints_jsonnet() {
     assert_eq!(long.stdout, short.stdout);
     let output = project.run(&["render", "taskdef", "--jsonnet"]);
     assert!(output.status.success());
-    insta::assert_snapshot!(
-        "render_jsonnet",
-        String::from_utf8(output.stdout).unwrap()
-    );
+    insta::assert_snapshot!("render_jsonnet", String::from_utf8(output.stdout).unwrap());
 }
 
 /// Bad input of the new commands and flags: each one `error:` line (with a hint where there is
@@ -746,11 +750,20 @@ fn bad_input_of_ecspressos_commands_and_flags() {
     let project = valid_project();
     for (name, arguments) in [
         ("unknown_output", &["tasks", "--output", "yaml"][..]),
-        ("unknown_revisions_output", &["revisions", "--output", "csv"]),
+        (
+            "unknown_revisions_output",
+            &["revisions", "--output", "csv"],
+        ),
         ("revision_word", &["revisions", "--revision", "previous"]),
-        ("deregister_current", &["deregister", "--revision", "current"]),
+        (
+            "deregister_current",
+            &["deregister", "--revision", "current"],
+        ),
         ("local_forward", &["exec", "-L", "8080:5432"]),
-        ("appspec_task_definition", &["appspec", "--task-definition", "newest"]),
+        (
+            "appspec_task_definition",
+            &["appspec", "--task-definition", "newest"],
+        ),
     ] {
         let stderr = failure(&project.run(arguments));
         insta::assert_snapshot!(name, stderr);

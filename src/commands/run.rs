@@ -283,12 +283,20 @@ async fn service_tags(ecs: &impl EcsApi, owner: &ServiceConfig) -> Result<Vec<Va
                 Some("deploy the service first, or use --tags K=V".to_owned()),
             )
         })?;
+    // ristretto's own bookkeeping tag (the plan applied to the service) means nothing on a task.
     Ok(service
         .document
         .get("tags")
         .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|tag| {
+            !tag.get("key")
+                .and_then(Value::as_str)
+                .is_some_and(|key| key.starts_with("ristretto:"))
+        })
         .cloned()
-        .unwrap_or_default())
+        .collect())
 }
 
 /// `--tags K=V,K2=V2` as RunTask tags.

@@ -48,11 +48,17 @@ async fn the_ecspresso_ci_script_runs_unchanged() {
         "--name",
         "ecspresso-test.local",
     ]);
-    account.aws_cli_json(["logs", "create-log-group", "--log-group-name", "ecspresso-test"]);
+    account.aws_cli_json([
+        "logs",
+        "create-log-group",
+        "--log-group-name",
+        "ecspresso-test",
+    ]);
     let network = account.default_network();
 
     let directory = tempfile::tempdir().unwrap();
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ecspresso-ci");
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ecspresso-ci");
     for entry in std::fs::read_dir(&fixture).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), directory.path().join(entry.file_name())).unwrap();
@@ -83,7 +89,9 @@ async fn the_ecspresso_ci_script_runs_unchanged() {
     // Every target ran, in the order of the issue, each command echoed by make.
     let commands: Vec<&str> = stdout
         .lines()
-        .filter(|line| line.contains(env!("CARGO_BIN_EXE_ristretto")) || line.starts_with("OPTION="))
+        .filter(|line| {
+            line.contains(env!("CARGO_BIN_EXE_ristretto")) || line.starts_with("OPTION=")
+        })
         .collect();
     let expected = [
         "render config",
@@ -131,7 +139,10 @@ async fn the_ecspresso_ci_script_runs_unchanged() {
     ];
     assert_eq!(commands.len(), expected.len(), "{commands:#?}");
     for (command, ending) in commands.iter().zip(expected) {
-        assert!(command.ends_with(ending), "{command:?} should end with {ending:?}");
+        assert!(
+            command.ends_with(ending),
+            "{command:?} should end with {ending:?}"
+        );
     }
     // After each deploy the plan found nothing to change.
     assert_eq!(
@@ -144,10 +155,7 @@ async fn the_ecspresso_ci_script_runs_unchanged() {
     // The lookups reached the definitions (render taskdef), the envfile's export lines and the
     // ext var the service definition (deploymentController).
     assert!(stdout.contains("\"value\": \"foo-value\""), "{stdout}");
-    assert!(
-        stdout.contains(secret["ARN"].as_str().unwrap()),
-        "{stdout}"
-    );
+    assert!(stdout.contains(secret["ARN"].as_str().unwrap()), "{stdout}");
     assert!(stdout.contains("\"image\": \"nginx:1.27\""), "{stdout}");
     assert!(stdout.contains("\"type\": \"ECS\""), "{stdout}");
     // The service is gone at the end.

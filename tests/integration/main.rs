@@ -11,6 +11,7 @@ mod support;
 mod apply;
 mod cloud_map;
 mod ecspresso_ci;
+mod ecspresso_commands;
 mod fixtures;
 mod harness;
 mod init;

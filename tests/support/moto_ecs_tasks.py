@@ -53,7 +53,8 @@ from moto_ecs_common import (
 #     (stopCode TaskFailedToStart, stoppedReason "CannotPullContainerError: …"). Service tasks stay
 #     RUNNING until stopped (moto's ecs::task state-manager progression applies to RunTask tasks
 #     only). Each task has one container per container definition (name, image, cpu/memory as
-#     strings, lastStatus, managedAgents [ExecuteCommandAgent RUNNING] when exec is enabled), task
+#     strings, lastStatus, runtimeId once RUNNING, managedAgents [ExecuteCommandAgent RUNNING]
+#     when exec is enabled), task
 #     cpu/memory from the task definition, enableExecuteCommand = the service's value when the
 #     task started, and an ENI attachment whose ids/addresses are made up (no EC2 ENI is created);
 #     at most 100 stopped tasks per service are kept.
@@ -66,7 +67,8 @@ from moto_ecs_common import (
 #     session-manager-plugin, which tests replace by a stand-in. RunTask keeps enableExecuteCommand.
 #   * RunTask (10c): a clientToken seen before in the account and cluster answers the tasks the
 #     first call started and starts none (moto ignores the token); each container of a RunTask
-#     task gets a runtimeId (set at RunTask; ECS sets it when the container starts); a
+#     task gets a runtimeId (set at RunTask; ECS sets it when the container starts) and the task a
+#     createdAt (moto leaves it out); a
 #     capacityProviderStrategy of FARGATE / FARGATE_SPOT runs the task on Fargate with that
 #     capacityProviderName (moto ignores the strategy and fails looking for EC2 instances).
 #   * SSM StartSession (10d, `_patch_ssm_start_session`): ECS Exec targets
@@ -232,6 +234,8 @@ def _set_running(task):
     task.version += 1
     for container in task.containers:
         container["lastStatus"] = "RUNNING"
+        # A started container has a runtime id (the ECS Exec target names it).
+        container.setdefault("runtimeId", f"{last_segment(task.task_arn)}-{rand().randint(10**9, 10**10 - 1)}")
         for agent in container.get("managedAgents") or []:
             agent["lastStatus"] = "RUNNING"
 
@@ -432,6 +436,9 @@ def patch_ecs_tasks(ecs_models, ecs_responses):
             _set_param(self, "launchType", "FARGATE")
         result = orig_run(self)
         for task in result.result.get("tasks", []):
+            # ECS stamps every task with createdAt; moto's RunTask tasks have none.
+            if getattr(task, "created_at", None) is None:
+                task.created_at = utcnow()
             if provider:
                 task.capacity_provider_name = provider
         if token:
