@@ -83,9 +83,13 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "ARN")]
     pub(crate) assume_role_arn: Option<String>,
 
-    /// When to colour output
+    /// When to colour output [env: RISTRETTO_COLOR, ECSPRESSO_COLOR (true or false)]
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
+
+    /// Never colour output: the same as --color never
+    #[arg(long, global = true)]
+    pub(crate) no_color: bool,
 
     /// Print only errors on stderr
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -208,6 +212,21 @@ impl GlobalArgs {
         }
         if self.debug {
             self.verbose = true;
+        }
+        if self.no_color {
+            self.color = ColorChoice::Never;
+        } else if self.color == ColorChoice::Auto
+            && let Some((name, value)) = variable("COLOR")
+        {
+            self.color = match parse_bool(&value) {
+                Some(true) => ColorChoice::Always,
+                Some(false) => ColorChoice::Never,
+                None => {
+                    return Err(format!(
+                        "{name}={value:?}: expected true or false (1, t, TRUE, 0, f, FALSE, …)"
+                    ));
+                }
+            };
         }
         Ok(())
     }
@@ -600,8 +619,8 @@ pub(crate) struct ShowArgs {
 /// waits (apply, deploy, rollback, scale, wait).
 #[derive(Debug, Args, Clone)]
 pub(crate) struct WaitFlags {
-    /// When the rollout counts as finished
-    #[arg(long, value_enum, default_value_t = WaitUntilArg::Deployed)]
+    /// When the rollout counts as finished (also: --until)
+    #[arg(long, alias = "until", value_enum, default_value_t = WaitUntilArg::Deployed)]
     pub(crate) wait_until: WaitUntilArg,
 
     #[command(flatten)]
@@ -955,8 +974,16 @@ pub(crate) struct RollbackArgs {
     pub(crate) dry_run: bool,
 
     /// After the rollback completed, deregister the revision rolled back from
-    #[arg(long, conflicts_with = "no_wait")]
+    #[arg(
+        long,
+        conflicts_with = "no_wait",
+        overrides_with = "no_deregister_task_definition"
+    )]
     pub(crate) deregister_task_definition: bool,
+
+    /// Keep the revision rolled back from (the default)
+    #[arg(long, overrides_with = "deregister_task_definition")]
+    pub(crate) no_deregister_task_definition: bool,
 
     #[command(flatten)]
     pub(crate) execution: ExecutionArgs,
@@ -1203,6 +1230,31 @@ mod tests {
             error,
             "ECSPRESSO_DEBUG=\"yes\": expected true or false (1, t, TRUE, 0, f, FALSE, …)"
         );
+    }
+
+    #[test]
+    fn color_from_no_color_and_the_variables() {
+        let mut global = GlobalArgs {
+            no_color: true,
+            ..GlobalArgs::default()
+        };
+        global
+            .apply_environment(&environment(&[("ECSPRESSO_COLOR", "true")]))
+            .unwrap();
+        assert_eq!(global.color, ColorChoice::Never);
+        let mut global = GlobalArgs::default();
+        global
+            .apply_environment(&environment(&[("ECSPRESSO_COLOR", "false")]))
+            .unwrap();
+        assert_eq!(global.color, ColorChoice::Never);
+        let mut global = GlobalArgs {
+            color: ColorChoice::Always,
+            ..GlobalArgs::default()
+        };
+        global
+            .apply_environment(&environment(&[("ECSPRESSO_COLOR", "false")]))
+            .unwrap();
+        assert_eq!(global.color, ColorChoice::Always, "the flag wins");
     }
 
     #[test]

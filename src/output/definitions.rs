@@ -276,6 +276,33 @@ mod tests {
         );
     }
 
+    /// `init --no-sort` keeps the lists as ECS returned them; both forms plan the same.
+    #[test]
+    fn lists_sorted_or_as_live() {
+        let live = json!({
+            "family": "api", "revision": 1, "status": "ACTIVE",
+            "containerDefinitions": [{"name": "app", "image": "nginx:1", "essential": true,
+                "environment": [{"name": "ZONE", "value": "a"}, {"name": "APP", "value": "b"}]}]
+        });
+        let names = |document: &Value| -> Vec<String> {
+            document["containerDefinitions"][0]["environment"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let sorted = task_definition(&live, ListOrder::Sorted);
+        let as_live = task_definition(&live, ListOrder::AsLive);
+        assert_eq!(names(&sorted), ["APP", "ZONE"]);
+        assert_eq!(names(&as_live), ["ZONE", "APP"]);
+        let options = NormalizeOptions::default();
+        assert_eq!(
+            normalize::task_definition(&sorted, &options),
+            normalize::task_definition(&as_live, &options)
+        );
+    }
+
     #[test]
     fn service_definition_from_a_described_service() {
         let live = json!({
