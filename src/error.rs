@@ -44,6 +44,8 @@ pub(crate) enum Error {
     Apply(Box<ApplyError>),
     #[error(transparent)]
     Lock(#[from] LockError),
+    #[error(transparent)]
+    AppSpec(#[from] crate::appspec::AppSpecError),
     /// SIGINT or SIGTERM stopped the command; the lock was released.
     #[error("interrupted by {}: stopped before the next change; the deploy lock was released", .0.name())]
     Interrupted(Signal),
@@ -102,6 +104,7 @@ impl Error {
             | Error::Aws(_)
             | Error::Live(_)
             | Error::Plan(_)
+            | Error::AppSpec(_)
             | Error::Ownership(_) => exit_code::ERROR,
             Error::PlanFile(error) if error.is_refusal() => exit_code::PLAN_REFUSED,
             Error::PlanFile(_) => exit_code::ERROR,
@@ -150,6 +153,7 @@ impl Error {
             Error::PlanFile(error) => error.hint(),
             Error::Apply(error) => error.hint(),
             Error::Lock(error) => error.hint(),
+            Error::AppSpec(error) => error.hint(),
             Error::Interrupted(_) => {
                 Some("the service may be mid-rollout: check it with ristretto status".into())
             }

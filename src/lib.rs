@@ -17,6 +17,7 @@
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 pub(crate) mod apply;
+pub(crate) mod appspec;
 pub mod aws;
 pub(crate) mod cli;
 #[cfg(test)]
@@ -46,7 +47,7 @@ use clap::Parser;
 /// printed here, once, by `output`; no panic or backtrace reaches the user for bad input.
 pub fn run_from_args(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
     let arguments: Vec<OsString> = arguments.into_iter().collect();
-    let cli = match cli::Cli::try_parse_from(&arguments) {
+    let mut cli = match cli::Cli::try_parse_from(&arguments) {
         Ok(mut cli) => {
             cli.global.collect_repeated(&arguments);
             cli
@@ -62,7 +63,18 @@ pub fn run_from_args(arguments: impl IntoIterator<Item = OsString>) -> ExitCode 
             });
         }
     };
+    let environment = cli
+        .global
+        .apply_environment(&|name| std::env::var(name).ok());
     let output = output::Output::new(cli.global.color, cli.global.quiet, cli.global.verbose);
+    if let Err(message) = environment {
+        let error = error::Error::usage(
+            message,
+            Some("fix or unset the variable, or pass the option on the command line".to_owned()),
+        );
+        output.error(&error);
+        return ExitCode::from(error.exit_code());
+    }
     match commands::run(cli, &output) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {

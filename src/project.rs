@@ -35,6 +35,8 @@ pub(crate) struct LoadedDefinition {
     pub path: PathBuf,
     pub document: Value,
     pub warnings: Vec<String>,
+    /// For `validate` only: what was accepted as ecspresso accepts it.
+    pub notes: Vec<String>,
 }
 
 impl Project {
@@ -307,8 +309,10 @@ impl Project {
             .transpose()
     }
 
-    /// Renders a definition file, after the plugins' required Terraform states were read.
-    fn render_definition(&self, path: &Path) -> Result<Value, Error> {
+    /// Renders any file with this project's renderer (templates with the plugin functions,
+    /// Jsonnet), unchecked — a definition before its check, `run --overrides-file` — after the
+    /// plugins' required Terraform states were read.
+    pub(crate) fn render_file(&self, path: &Path) -> Result<Value, Error> {
         plugins::read_required_states().map_err(|error| ConfigError::Plugins {
             path: self.config.file.clone(),
             error: Box::new(error),
@@ -318,7 +322,7 @@ impl Project {
 
     /// Loads any task definition file with this project's renderer.
     pub(crate) fn load_task_definition(&self, path: &Path) -> Result<LoadedDefinition, Error> {
-        let rendered = self.render_definition(path)?;
+        let rendered = self.render_file(path)?;
         let checked =
             definition::check_task_definition(rendered).map_err(|problems| Error::Definition {
                 path: path.to_path_buf(),
@@ -353,7 +357,7 @@ impl Project {
         path: &Path,
         name: Option<&str>,
     ) -> Result<LoadedDefinition, Error> {
-        let rendered = self.render_definition(path)?;
+        let rendered = self.render_file(path)?;
         let checked = definition::check_service_definition(rendered).map_err(|problems| {
             Error::Definition {
                 path: path.to_path_buf(),
@@ -394,6 +398,11 @@ fn loaded(path: &Path, checked: Checked) -> LoadedDefinition {
         document: checked.document,
         warnings: checked
             .warnings
+            .into_iter()
+            .map(|problem| format!("{}: {}: {}", path.display(), problem.path, problem.message))
+            .collect(),
+        notes: checked
+            .notes
             .into_iter()
             .map(|problem| format!("{}: {}: {}", path.display(), problem.path, problem.message))
             .collect(),

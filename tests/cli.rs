@@ -543,3 +543,246 @@ fn envfiles_are_applied_in_order_before_the_config_is_read() {
     let stderr = failure(&project.run(&["--envfile", "missing.env", "render"]));
     assert!(stderr.contains("missing.env"), "{stderr}");
 }
+
+/// `ristretto` in `directory` with extra environment variables (the base environment is empty).
+fn ristretto_with(directory: &Path, arguments: &[&str], variables: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ristretto"));
+    command
+        .args(arguments)
+        .current_dir(directory)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "1");
+    for (name, value) in variables {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+fn documents(output: &Output) -> Vec<serde_json::Value> {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::Deserializer::from_slice(&output.stdout)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// ecspresso's variables work as its CI scripts set them, next to ristretto's own names, and
+/// RISTRETTO_* wins when both are set.
+#[test]
+fn ecspresso_environment_variables_are_read_and_ristretto_ones_win() {
+    let project = Project::new(&[
+        (
+            "ecspresso.yml",
+            "region: ap-northeast-1\nservice: api\ntask_definition: td.jsonnet\ntimeout: 10m\n",
+        ),
+        (
+            "other.yml",
+            "region: eu-west-1\nservice: other\ntask_definition: td.jsonnet\n",
+        ),
+        (
+            "td.jsonnet",
+            "{ family: std.extVar('family'), containerDefinitions: [{ name: 'app', \
+             image: 'nginx:' + std.extVar('tag') + '-' + std.native('must_env')('FROM_ENVFILE'), \
+             cpu: std.extVar('cpu') }] }",
+        ),
+        ("a.env", "export FROM_ENVFILE=a\n"),
+        ("b.env", "export FROM_ENVFILE=b\n"),
+    ]);
+    let output = ristretto_with(
+        project.directory.path(),
+        &["render", "config", "taskdef"],
+        &[
+            ("ECSPRESSO_CONFIG", "ecspresso.yml"),
+            ("ECSPRESSO_ENVFILE", "a.env,b.env"),
+            ("ECSPRESSO_EXT_STR", "family=web;tag=1.27"),
+            ("ECSPRESSO_EXT_CODE", "cpu=128+128"),
+            ("ECSPRESSO_TIMEOUT", "20m"),
+            ("ECSPRESSO_DEBUG", "true"),
+            ("ECSPRESSO_FILTER_COMMAND", "fzf"),
+        ],
+    );
+    let rendered = documents(&output);
+    assert_eq!(rendered[0]["service"], "api");
+    assert_eq!(
+        rendered[0]["timeout"], "20m0s",
+        "ECSPRESSO_TIMEOUT overrides the config"
+    );
+    let container = &rendered[1]["containerDefinitions"][0];
+    assert_eq!(rendered[1]["family"], "web");
+    assert_eq!(
+        container["image"], "nginx:1.27-b",
+        "both envfiles, in order"
+    );
+    assert_eq!(container["cpu"], 256);
+
+    let output = ristretto_with(
+        project.directory.path(),
+        &["render", "config"],
+        &[
+            ("ECSPRESSO_CONFIG", "ecspresso.yml"),
+            ("RISTRETTO_CONFIG", "other.yml"),
+            ("ECSPRESSO_TIMEOUT", "20m"),
+            ("RISTRETTO_TIMEOUT", "3m"),
+        ],
+    );
+    let rendered = documents(&output);
+    assert_eq!(rendered[0]["service"], "other");
+    assert_eq!(rendered[0]["timeout"], "3m0s");
+
+    // --ext-str in ecspresso's map syntax, and a flag wins over the variable.
+    let output = ristretto_with(
+        project.directory.path(),
+        &[
+            "--ext-str",
+            "family=flag;tag=2",
+            "--ext-code",
+            "cpu=1",
+            "--envfile",
+            "a.env",
+            "render",
+            "taskdef",
+        ],
+        &[
+            ("ECSPRESSO_CONFIG", "ecspresso.yml"),
+            ("ECSPRESSO_EXT_STR", "family=web;tag=1.27"),
+            ("ECSPRESSO_ENVFILE", "b.env"),
+        ],
+    );
+    let rendered = documents(&output);
+    assert_eq!(rendered[0]["family"], "flag");
+    assert_eq!(rendered[0]["containerDefinitions"][0]["image"], "nginx:2-a");
+
+    let stderr = failure(&ristretto_with(
+        project.directory.path(),
+        &["render"],
+        &[("ECSPRESSO_TIMEOUT", "soon")],
+    ));
+    insta::assert_snapshot!("bad_ecspresso_variable", stderr);
+}
+
+/// A config listing ecspresso's default plugins loads; a func_prefix gives their functions a
+/// prefixed name too (ecspresso's rule).
+#[test]
+fn ssm_and_secretsmanager_plugins_are_accepted() {
+    let project = Project::new(&[
+        (
+            "ecspresso.yml",
+            "region: ap-northeast-1\nservice: api\ntask_definition: td.json\nplugins:\n  - name: ssm\n  - name: secretsmanager\n    func_prefix: sm_\n",
+        ),
+        (
+            "td.json",
+            r#"{"family": "api", "containerDefinitions": [{"name": "app", "image": "nginx:1"}]}"#,
+        ),
+    ]);
+    let output = project.run(&["validate"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rendered = documents(&project.run(&["render", "config"]));
+    assert_eq!(rendered[0]["plugins"][1]["func_prefix"], "sm_");
+}
+
+/// What ecspresso's init writes for unset enums loads; validate says a word about it.
+#[test]
+fn empty_enum_strings_load_with_a_note_from_validate() {
+    let project = Project::new(&[
+        (
+            "ristretto.yml",
+            "region: ap-northeast-1\ncluster: web\nservice: api\ntask_definition: td.json\nservice_definition: sv.json\n",
+        ),
+        (
+            "td.json",
+            r#"{"family": "api", "ipcMode": "", "pidMode": "",
+                "containerDefinitions": [{"name": "app", "image": "nginx:1", "versionConsistency": "",
+                  "portMappings": [{"containerPort": 80, "appProtocol": ""}]}]}"#,
+        ),
+        (
+            "sv.json",
+            r#"{"launchType": "FARGATE", "availabilityZoneRebalancing": "", "propagateTags": ""}"#,
+        ),
+    ]);
+    let output = project.run(&["validate"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    insta::assert_snapshot!("empty_enum_notes", stderr);
+    let rendered = documents(&project.run(&["render", "taskdef", "servicedef"]));
+    assert_eq!(
+        rendered[0],
+        serde_json::json!({"family": "api", "containerDefinitions": [{"name": "app",
+            "image": "nginx:1", "portMappings": [{"containerPort": 80}]}]})
+    );
+    assert_eq!(
+        rendered[1],
+        serde_json::json!({"launchType": "FARGATE", "serviceName": "api"})
+    );
+    // render prints no note.
+    let output = project.run(&["render"]);
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn render_takes_ecspressos_target_names_and_prints_jsonnet() {
+    let project = valid_project();
+    let long = project.run(&["render", "task-definition", "service-definition"]);
+    let short = project.run(&["render", "taskdef", "servicedef"]);
+    assert_eq!(long.stdout, short.stdout);
+    let output = project.run(&["render", "taskdef", "--jsonnet"]);
+    assert!(output.status.success());
+    insta::assert_snapshot!("render_jsonnet", String::from_utf8(output.stdout).unwrap());
+}
+
+/// Bad input of the new commands and flags: each one `error:` line (with a hint where there is
+/// one), exit 1, nothing on stdout, no AWS call needed to say so.
+#[test]
+fn bad_input_of_ecspressos_commands_and_flags() {
+    let project = valid_project();
+    for (name, arguments) in [
+        ("unknown_output", &["tasks", "--output", "yaml"][..]),
+        (
+            "unknown_revisions_output",
+            &["revisions", "--output", "csv"],
+        ),
+        ("revision_word", &["revisions", "--revision", "previous"]),
+        (
+            "deregister_current",
+            &["deregister", "--revision", "current"],
+        ),
+        ("local_forward", &["exec", "-L", "8080:5432"]),
+        (
+            "appspec_task_definition",
+            &["appspec", "--task-definition", "newest"],
+        ),
+    ] {
+        let stderr = failure(&project.run(arguments));
+        insta::assert_snapshot!(name, stderr);
+    }
+}
+
+/// Without session-manager-plugin on PATH, exec fails at once with the install instructions.
+#[test]
+fn exec_without_the_plugin_says_how_to_install_it() {
+    let project = valid_project();
+    let empty = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ristretto"))
+        .arg("exec")
+        .current_dir(project.directory.path())
+        .env_clear()
+        .env("PATH", empty.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = failure(&output);
+    insta::assert_snapshot!("exec_without_plugin", stderr);
+}

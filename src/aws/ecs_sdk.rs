@@ -32,6 +32,11 @@ impl SdkEcs {
             client: Client::new(config),
         }
     }
+
+    /// For the adapter's other ECS calls (`ecs_tasks.rs`).
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
 }
 
 fn encode(value: &dyn aws_smithy_schema::serde::SerializableStruct) -> Result<Value, AwsError> {

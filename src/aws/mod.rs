@@ -5,11 +5,13 @@
 pub(crate) mod autoscaling;
 pub(crate) mod cloudformation;
 pub(crate) mod codec;
+pub(crate) mod codedeploy;
 pub(crate) mod ecr;
 pub(crate) mod ecs;
 #[cfg(test)]
 pub(crate) mod ecs_memory;
 pub(crate) mod ecs_sdk;
+pub(crate) mod ecs_tasks;
 pub(crate) mod elbv2;
 pub(crate) mod iam;
 pub mod lock_dynamodb;

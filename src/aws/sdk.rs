@@ -125,6 +125,35 @@ impl Aws {
         Ecr::new(self.sdk_config().await)
     }
 
+    pub(crate) async fn codedeploy(&self) -> super::codedeploy::CodeDeploy {
+        super::codedeploy::CodeDeploy::new(self.sdk_config().await)
+    }
+
+    pub(crate) async fn session_manager(&self) -> super::ecs_tasks::SessionManager {
+        super::ecs_tasks::SessionManager::new(self.sdk_config().await)
+    }
+
+    /// The endpoint the SDK sends `service` requests to (`AWS_ENDPOINT_URL` when set, else
+    /// AWS's regional one), for `session-manager-plugin`, which the AWS CLI gives it too.
+    pub(crate) async fn endpoint_url(&self, service: &str) -> Result<String, AwsError> {
+        if let Some(url) = self.sdk_config().await.endpoint_url() {
+            return Ok(url.to_owned());
+        }
+        Ok(format!(
+            "https://{service}.{}.amazonaws.com",
+            self.region().await?
+        ))
+    }
+
+    /// The shared-config profile in use (`--profile`, else `AWS_PROFILE`), empty for none.
+    pub(crate) fn profile_name(&self) -> String {
+        self.settings
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok())
+            .unwrap_or_default()
+    }
+
     pub(crate) async fn load_balancing(&self) -> LoadBalancing {
         LoadBalancing::new(self.sdk_config().await)
     }

@@ -1,7 +1,8 @@
 //! `ristretto delete`: delete the selected service under the deploy lock, after the user typed
 //! its name (`--force` skips the question). `--terminate` stops its tasks too (DeleteService
 //! force); without it a service that still has desired tasks is refused before anything is
-//! locked, with the way out. `--dry-run` says what would be deleted.
+//! locked, with the way out. `--dry-run` says what would be deleted, warns when the real run
+//! would need `--terminate`, and exits 0.
 
 use crate::aws::ecs::EcsApi;
 use crate::cli::{DeleteArgs, ProgressFormat};
@@ -18,7 +19,25 @@ pub(super) async fn run(session: &Session<'_>, arguments: &DeleteArgs) -> Result
     let (_, target) = session.one_target().await?;
     let ecs = session.aws.ecs().await;
     let service = operation::live_service(&ecs, &target).await?;
-    if service.desired_count > 0 && !arguments.terminate {
+    let needs_terminate = service.desired_count > 0 && !arguments.terminate;
+    let summary = format!(
+        "{target}: {} (desired {}, running {})",
+        service.arn, service.desired_count, service.running_count
+    );
+    if arguments.dry_run {
+        // A dry run reports what the real run would do, and what it would refuse, without
+        // failing: CI scripts run `delete --dry-run` before `delete --force --terminate`.
+        output.info(&format!("Would delete {summary} (dry run)."));
+        if needs_terminate {
+            output.warn(&format!(
+                "the service still has {} desired task(s): the real run needs --terminate (or \
+                 ristretto scale --tasks 0 first)",
+                service.desired_count
+            ));
+        }
+        return Ok(exit_code::SUCCESS);
+    }
+    if needs_terminate {
         return Err(Error::usage(
             format!(
                 "{target}: the service still has {} desired task(s); ECS deletes only a \
@@ -31,14 +50,6 @@ pub(super) async fn run(session: &Session<'_>, arguments: &DeleteArgs) -> Result
                     .to_owned(),
             ),
         ));
-    }
-    let summary = format!(
-        "{target}: {} (desired {}, running {})",
-        service.arn, service.desired_count, service.running_count
-    );
-    if arguments.dry_run {
-        output.info(&format!("Would delete {summary}."));
-        return Ok(exit_code::SUCCESS);
     }
     if !arguments.force {
         output.confirm(

@@ -1,13 +1,14 @@
 //! `ristretto deregister`: deregister revisions of the task definition file's family — one
-//! (`--revision N`) or all but the newest `--keep N` — never one that is in use (a deployment of
-//! a service in the cluster, or a task that has not stopped). Asks for confirmation unless
-//! `--force`; `--dry-run` only lists. Task definitions are not under the service lock: no
-//! service changes here.
+//! (`--revision N|latest`) or all but the newest `--keep N` — never one that is in use (a
+//! deployment of a service in the cluster, or a task that has not stopped); `--delete` also
+//! deletes them (DeleteTaskDefinitions). Asks for confirmation unless `--force`; `--dry-run`
+//! only lists. Task definitions are not under the service lock: no service changes here.
 
 use std::collections::BTreeMap;
 
 use crate::aws::ecs::EcsApi;
-use crate::cli::DeregisterArgs;
+use crate::aws::ecs_tasks::TaskApi;
+use crate::cli::{DeregisterArgs, RevisionWord};
 use crate::error::Error;
 use crate::exit_code;
 use crate::output::revisions::RevisionRow;
@@ -20,7 +21,16 @@ pub(super) async fn run(session: &Session<'_>, arguments: &DeregisterArgs) -> Re
     let ecs = session.aws.ecs().await;
     let rows = revisions::rows(&ecs, &cluster, &family).await?;
     let chosen = match (arguments.revision, arguments.keep) {
-        (Some(revision), _) => vec![one_revision(&family, &rows, revision)?],
+        (Some(RevisionWord::Number(revision)), _) => vec![one_revision(&family, &rows, revision)?],
+        (Some(_), _) => {
+            let newest = rows.iter().map(|row| row.revision).max().ok_or_else(|| {
+                Error::usage(
+                    format!("--revision latest: {family} has no ACTIVE revision"),
+                    None,
+                )
+            })?;
+            vec![one_revision(&family, &rows, newest)?]
+        }
         (None, Some(keep)) => older_than_the_newest(&rows, keep),
         (None, None) => {
             return Err(Error::usage(
@@ -37,13 +47,20 @@ pub(super) async fn run(session: &Session<'_>, arguments: &DeregisterArgs) -> Re
         .iter()
         .map(|row| format!("{family}:{}", row.revision))
         .collect();
+    let verb = if arguments.delete {
+        "deregister and delete"
+    } else {
+        "deregister"
+    };
     if arguments.dry_run {
-        output.info(&format!("Would deregister {}.", names.join(", ")));
+        output.info(&format!("Would {verb} {}.", names.join(", ")));
         return Ok(exit_code::SUCCESS);
     }
     if !arguments.force {
+        let mut question = verb.to_owned();
+        question[..1].make_ascii_uppercase();
         output.confirm(
-            &format!("Deregister {}?", names.join(", ")),
+            &format!("{question} {}?", names.join(", ")),
             "yes",
             "pass --force to deregister without a question",
         )?;
@@ -51,6 +68,25 @@ pub(super) async fn run(session: &Session<'_>, arguments: &DeregisterArgs) -> Re
     for (row, name) in chosen.iter().zip(&names) {
         ecs.deregister_task_definition(&row.arn).await?;
         output.info(&format!("Deregistered {name}."));
+    }
+    if arguments.delete {
+        let arns: Vec<String> = chosen.iter().map(|row| row.arn.clone()).collect();
+        let deleted = ecs.delete_task_definitions(&arns).await?;
+        for arn in &deleted.deleted {
+            output.info(&format!(
+                "Deleted {}.",
+                crate::aws::ecs::task_definition_short_name(arn)
+            ));
+        }
+        if !deleted.failures.is_empty() {
+            return Err(Error::failed(
+                format!(
+                    "DeleteTaskDefinitions failed for {}",
+                    deleted.failures.join("; ")
+                ),
+                None,
+            ));
+        }
     }
     Ok(exit_code::SUCCESS)
 }

@@ -1,8 +1,10 @@
-//! `ristretto init --cluster C --service S [--task-definition FAMILY:REV] [--jsonnet] [--force]`:
-//! read a live service and its task definition (or only a task definition) and write the
-//! config plus the definition files, so that `plan` right after shows no changes. What is left
-//! out of the files is decided by `output::definitions`; this file only reads, names and writes,
-//! and refuses to overwrite anything without `--force`.
+//! `ristretto init --cluster C --service S [--task-definition FAMILY:REV] [--jsonnet] [--force]
+//! [--task-definition-path P] [--service-definition-path P] [--[no-]sort]`: read a live service
+//! and its task definition (or only a task definition) and write the config plus the definition
+//! files, so that `plan` right after shows no changes. A CODE_DEPLOY service gets the config's
+//! `codedeploy` section (its application and deployment group, found through CodeDeploy). What
+//! is left out of the files is decided by `output::definitions`; this file only reads, names and
+//! writes, and refuses to overwrite anything without `--force`.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +14,8 @@ use crate::cli::{GlobalArgs, InitArgs};
 use crate::error::Error;
 use crate::exit_code;
 use crate::output::Output;
-use crate::output::definitions::{self, ConfigSyntax};
+use crate::output::definitions::{self, ConfigSyntax, ListOrder};
+use serde_json::json;
 
 use super::session::aws_settings;
 
@@ -40,9 +43,14 @@ pub(super) async fn run(
     let files = Files::new(
         global.config.clone(),
         global.env.as_deref(),
-        arguments.jsonnet,
+        arguments,
         service.is_some(),
     );
+    let order = if arguments.no_sort {
+        ListOrder::AsLive
+    } else {
+        ListOrder::Sorted
+    };
     if !arguments.force {
         let existing: Vec<String> = files
             .all()
@@ -59,7 +67,7 @@ pub(super) async fn run(
     }
     let aws = Aws::new(aws_settings(global, None));
     let cluster = arguments.cluster.clone();
-    let (region, service_document, task_document) = {
+    let (region, service_document, task_document, codedeploy) = {
         let region = aws.region().await?;
         let ecs = aws.ecs().await;
         let live_service = match &service {
@@ -88,10 +96,29 @@ pub(super) async fn run(
                     Some("give it as FAMILY:REVISION or as an ARN".to_owned()),
                 )
             })?;
+        let codedeploy = match &live_service {
+            Some(live) if is_code_deploy(&live.document) => {
+                let found = aws
+                    .codedeploy()
+                    .await
+                    .deployment_group_of(&cluster, &live.name)
+                    .await?;
+                if found.is_none() {
+                    output.warn(&format!(
+                        "{} is deployed by CodeDeploy, but no CodeDeploy deployment group names \
+                         it: no codedeploy section is written",
+                        live.name
+                    ));
+                }
+                found
+            }
+            _ => None,
+        };
         (
             region,
-            live_service.map(|live| definitions::service_definition(&live.document)),
-            definitions::task_definition(&task_definition.document),
+            live_service.map(|live| definitions::service_definition(&live.document, order)),
+            definitions::task_definition(&task_definition.document, order),
+            codedeploy,
         )
     };
 
@@ -102,15 +129,21 @@ pub(super) async fn run(
             definitions::json_text(document)
         }
     };
-    let mut entries = vec![("region", region), ("cluster", arguments.cluster.clone())];
+    let mut entries = vec![
+        ("region", json!(region)),
+        ("cluster", json!(arguments.cluster)),
+    ];
     if let Some(name) = &service {
-        entries.push(("service", name.clone()));
+        entries.push(("service", json!(name)));
         entries.push((
             "service_definition",
-            files.reference(&files.service_definition),
+            json!(files.reference(&files.service_definition)),
         ));
     }
-    entries.push(("task_definition", files.reference(&files.task_definition)));
+    entries.push((
+        "task_definition",
+        json!(files.reference(&files.task_definition)),
+    ));
     for directory in files.directories() {
         std::fs::create_dir_all(&directory).map_err(|error| {
             Error::usage(
@@ -119,7 +152,16 @@ pub(super) async fn run(
             )
         })?;
     }
-    entries.push(("timeout", "10m".to_owned()));
+    entries.push(("timeout", json!("10m")));
+    if let Some(group) = codedeploy {
+        entries.push((
+            "codedeploy",
+            json!({
+                "application_name": group.application,
+                "deployment_group_name": group.deployment_group,
+            }),
+        ));
+    }
     write(&files.task_definition, &render(&task_document))?;
     if let Some(document) = &service_document {
         write(&files.service_definition, &render(document))?;
@@ -145,6 +187,8 @@ struct Files {
     syntax: ConfigSyntax,
     service_definition: PathBuf,
     task_definition: PathBuf,
+    /// Where the definitions go: next to the config, or the project root with `--env`.
+    directory: PathBuf,
     with_service: bool,
 }
 
@@ -152,9 +196,10 @@ impl Files {
     fn new(
         config: Option<PathBuf>,
         environment: Option<&str>,
-        jsonnet: bool,
+        arguments: &InitArgs,
         with_service: bool,
     ) -> Self {
+        let jsonnet = arguments.jsonnet;
         let default_name = if jsonnet {
             "ristretto.jsonnet"
         } else {
@@ -181,10 +226,25 @@ impl Files {
                 .to_path_buf(),
         };
         let extension = if jsonnet { "jsonnet" } else { "json" };
+        // A given path is relative to the config, as the config's own paths are; with
+        // --jsonnet a .json name becomes .jsonnet (as ecspresso does).
+        let definition_path = |given: &Option<PathBuf>, default: &str| {
+            let mut path = given
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("{default}.{extension}")));
+            if jsonnet && path.extension().is_some_and(|found| found == "json") {
+                path.set_extension("jsonnet");
+            }
+            directory.join(path)
+        };
         Self {
-            service_definition: directory.join(format!("ecs-service-def.{extension}")),
-            task_definition: directory.join(format!("ecs-task-def.{extension}")),
+            service_definition: definition_path(
+                &arguments.service_definition_path,
+                "ecs-service-def",
+            ),
+            task_definition: definition_path(&arguments.task_definition_path, "ecs-task-def"),
             config,
+            directory,
             environment: scaffold.map(str::to_owned),
             syntax,
             with_service,
@@ -193,9 +253,13 @@ impl Files {
 
     /// How the config names a definition file (paths in a config are relative to it).
     fn reference(&self, definition: &Path) -> String {
+        let relative = definition
+            .strip_prefix(&self.directory)
+            .map(|path| path.display().to_string())
+            .unwrap_or_else(|_| file_name(definition));
         match &self.environment {
-            Some(_) => format!("../../{}", file_name(definition)),
-            None => file_name(definition),
+            Some(_) => format!("../../{relative}"),
+            None => relative,
         }
     }
 
@@ -231,4 +295,12 @@ fn file_name(path: &Path) -> String {
 fn write(path: &Path, text: &str) -> Result<(), Error> {
     std::fs::write(path, text)
         .map_err(|error| Error::usage(format!("cannot write {}: {error}", path.display()), None))
+}
+
+/// A service whose deployments CodeDeploy makes (blue/green through CodeDeploy).
+fn is_code_deploy(service: &serde_json::Value) -> bool {
+    service
+        .pointer("/deploymentController/type")
+        .and_then(serde_json::Value::as_str)
+        == Some("CODE_DEPLOY")
 }

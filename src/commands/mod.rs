@@ -7,15 +7,19 @@
 //! run's one runtime — the commands that read no project, then those that load it.
 
 mod apply;
+mod appspec;
 mod completions;
 mod delete;
 mod deploy;
 mod deregister;
 mod diff;
+mod exec;
 mod init;
 mod lock;
 mod man;
 mod plan;
+mod refresh;
+mod register;
 mod render;
 mod revisions;
 mod rollback;
@@ -24,6 +28,7 @@ mod scale;
 mod session;
 mod show;
 mod status;
+mod tasks;
 mod validate;
 mod verify;
 mod version;
@@ -76,6 +81,8 @@ async fn run_project_command(session: &Session<'_>, command: ProjectCommand) -> 
         ProjectCommand::Plan(arguments) => plan::run(session, &arguments).await,
         ProjectCommand::Apply(arguments) => apply::run(session, &arguments).await,
         ProjectCommand::Deploy(arguments) => deploy::run(session, &arguments).await,
+        ProjectCommand::Refresh(arguments) => refresh::run(session, &arguments).await,
+        ProjectCommand::Register(arguments) => register::run(session, &arguments).await,
         ProjectCommand::Lock(arguments) => lock::run(session, &arguments).await,
         ProjectCommand::Run(arguments) => run::run(session, &arguments).await,
         ProjectCommand::Status(arguments) => status::run(session, &arguments).await,
@@ -86,5 +93,8 @@ async fn run_project_command(session: &Session<'_>, command: ProjectCommand) -> 
         ProjectCommand::Deregister(arguments) => deregister::run(session, &arguments).await,
         ProjectCommand::Delete(arguments) => delete::run(session, &arguments).await,
         ProjectCommand::Verify => verify::run(session).await,
+        ProjectCommand::Tasks(arguments) => tasks::run(session, &arguments).await,
+        ProjectCommand::Exec(arguments) => exec::run(session, &arguments).await,
+        ProjectCommand::Appspec(arguments) => appspec::run(session, &arguments).await,
     }
 }

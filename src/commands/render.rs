@@ -1,5 +1,6 @@
-//! `ristretto render [config|taskdef|servicedef]…`: the rendered documents as JSON on stdout,
-//! keys sorted so the output is stable. Warnings about the definitions go to stderr.
+//! `ristretto render [config|taskdef|servicedef]…` (also `task-definition`,
+//! `service-definition`): the rendered documents as JSON (or `--jsonnet`) on stdout, keys sorted
+//! so the output is stable. Warnings about the definitions go to stderr.
 
 use crate::cli::{RenderArgs, RenderTarget};
 use crate::error::Error;
@@ -54,8 +55,12 @@ pub(super) fn run(session: &Session<'_>, arguments: &RenderArgs) -> Result<u8, E
     // Render everything before printing anything: an error never leaves half the output.
     let mut text = String::new();
     for document in &documents {
-        text.push_str(&serde_json::to_string_pretty(document).expect("JSON always serializes"));
-        text.push('\n');
+        if arguments.jsonnet {
+            text.push_str(&crate::output::definitions::jsonnet_text(document));
+        } else {
+            text.push_str(&serde_json::to_string_pretty(document).expect("JSON always serializes"));
+            text.push('\n');
+        }
     }
     session.output.data(&text).map_err(Error::Stdout)?;
     Ok(exit_code::SUCCESS)

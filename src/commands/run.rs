@@ -1,9 +1,11 @@
 //! `ristretto run`: start a one-off task of the project's task definition with the network
-//! configuration, launch type or capacity providers, placement and platform version of the
-//! service definition; follow the watched container's CloudWatch Logs (awslogs driver) on stdout
-//! while it runs; exit with that container's exit code — or 1 with the stop reason when it never
-//! ran. The task definition is the file's (an identical ACTIVE revision is reused, otherwise it
-//! is registered), `--task-def FILE`, `--revision N` or `--latest-task-definition`. No service
+//! configuration, launch type or capacity providers, placement, platform version, ECS Exec
+//! setting and EBS volume configurations of the service definition; follow the watched
+//! container's CloudWatch Logs (awslogs driver) on stdout while it runs; exit with that
+//! container's exit code — or 1 with the stop reason when it never ran. The task definition is
+//! the file's (an identical ACTIVE revision is reused, otherwise it is registered), `--task-def
+//! FILE`, `--revision N`, `--latest-task-definition` or `--skip-task-definition` (what the
+//! service runs). `--dry-run` prints the RunTask request and changes nothing. No service
 //! changes, so no deploy lock. Exit codes of the container pass through unchanged, as in
 //! ecspresso, so a container exiting 3 makes `run` exit 3.
 
@@ -24,8 +26,9 @@ use crate::project::Project;
 
 use super::Session;
 
-/// What the service definition decides about where a task runs; RunTask takes the same members.
-const FROM_SERVICE_DEFINITION: [&str; 7] = [
+/// What the service definition decides about where and how a task runs; RunTask takes the
+/// same members (ecspresso copies the same ones).
+const FROM_SERVICE_DEFINITION: [&str; 8] = [
     "launchType",
     "capacityProviderStrategy",
     "platformVersion",
@@ -33,14 +36,15 @@ const FROM_SERVICE_DEFINITION: [&str; 7] = [
     "placementConstraints",
     "placementStrategy",
     "enableECSManagedTags",
+    "enableExecuteCommand",
 ];
 
 pub(super) async fn run(session: &Session<'_>, arguments: &RunArgs) -> Result<u8, Error> {
     let (project, output) = (&session.project, session.output);
     let owner = project.one_task_definition_owner(&session.global.service)?;
-    let overrides = overrides(arguments)?;
-    let tags = tags(arguments.tags.as_deref())?;
-    let timeout = arguments.timeout.unwrap_or(project.config.timeout);
+    let overrides = overrides(project, arguments)?;
+    let mut tags = tags(arguments.tags.as_deref())?;
+    let timeout = project.config.timeout;
     let placement = match project.service_definition_of(&owner)? {
         Some(service) => {
             session.warn_all(&service.warnings);
@@ -49,38 +53,79 @@ pub(super) async fn run(session: &Session<'_>, arguments: &RunArgs) -> Result<u8
         None => Value::Null,
     };
     let cluster = owner.cluster.clone();
-    {
-        let ecs = session.aws.ecs().await;
-        let task_definition = task_definition(&ecs, project, &owner, arguments, output).await?;
-        let container = watched_container(
-            &task_definition.document,
-            &task_definition.short_name(),
-            arguments.watch_container.as_deref(),
-        )?;
-        let mut request = Map::new();
-        for member in FROM_SERVICE_DEFINITION {
-            if let Some(value) = placement.get(member).filter(|value| !value.is_null()) {
-                request.insert(member.to_owned(), value.clone());
+    let ecs = session.aws.ecs().await;
+    let chosen = task_definition(&ecs, project, &owner, arguments, output).await?;
+    let container = watched_container(
+        chosen.document(),
+        &chosen.label(),
+        arguments.watch_container.as_deref(),
+    )?;
+    let mut request = Map::new();
+    for member in FROM_SERVICE_DEFINITION {
+        if let Some(value) = placement.get(member).filter(|value| !value.is_null()) {
+            request.insert(member.to_owned(), value.clone());
+        }
+    }
+    let delete_on_termination = !arguments.no_ebs_delete_on_termination;
+    if let Some(volumes) = task_volume_configurations(&placement, delete_on_termination) {
+        request.insert("volumeConfigurations".into(), volumes);
+    }
+    request.insert("cluster".into(), json!(cluster));
+    request.insert("taskDefinition".into(), json!(chosen.reference()));
+    request.insert("count".into(), json!(arguments.count));
+    request.insert("startedBy".into(), json!("ristretto"));
+    if let Some(overrides) = overrides {
+        request.insert("overrides".into(), overrides);
+    }
+    match arguments.propagate_tags {
+        // RunTask refuses SERVICE ("An error will be received if you specify the SERVICE
+        // option when running a task"): the service's tags are read and sent as tags, as
+        // ecspresso does; --tags win over a service tag with the same key.
+        Some(PropagateTags::Service) => {
+            let service_tags = service_tags(&ecs, &owner).await?;
+            for tag in service_tags {
+                if !tags.iter().any(|given| given["key"] == tag["key"]) {
+                    tags.push(tag);
+                }
             }
         }
-        request.insert("cluster".into(), json!(cluster));
-        request.insert("taskDefinition".into(), json!(task_definition.arn));
-        request.insert("count".into(), json!(arguments.count));
-        request.insert("startedBy".into(), json!("ristretto"));
-        if let Some(overrides) = overrides {
-            request.insert("overrides".into(), overrides);
+        Some(PropagateTags::TaskDefinition) => {
+            request.insert("propagateTags".into(), json!("TASK_DEFINITION"));
         }
-        if let Some(propagate) = arguments.propagate_tags {
-            let value = match propagate {
-                PropagateTags::Service => "SERVICE",
-                PropagateTags::TaskDefinition => "TASK_DEFINITION",
-                PropagateTags::None => "NONE",
-            };
-            request.insert("propagateTags".into(), json!(value));
+        Some(PropagateTags::None) => {
+            request.insert("propagateTags".into(), json!("NONE"));
         }
-        if !tags.is_empty() {
-            request.insert("tags".into(), json!(tags));
+        None => {}
+    }
+    if !tags.is_empty() {
+        request.insert("tags".into(), json!(tags));
+    }
+    if let Some(token) = &arguments.client_token {
+        request.insert("clientToken".into(), json!(token));
+    }
+    if arguments.dry_run {
+        if let TaskDefinitionToRun::New(document) = &chosen {
+            output.info(&format!(
+                "A new revision of {} would be registered; the request names the family (dry run).",
+                family_of(document)
+            ));
         }
+        output
+            .data(&serde_json::to_string_pretty(&Value::Object(request)).expect("JSON"))
+            .map_err(Error::Stdout)?;
+        output.info("Nothing was run (dry run).");
+        return Ok(exit_code::SUCCESS);
+    }
+    let task_definition = match chosen {
+        TaskDefinitionToRun::Existing(existing) => existing,
+        TaskDefinitionToRun::New(document) => {
+            let registered = ecs.register_task_definition(&document).await?;
+            output.info(&format!("Registered {}.", registered.short_name()));
+            registered
+        }
+    };
+    request.insert("taskDefinition".into(), json!(task_definition.arn));
+    {
         let started = ecs.run_task(&Value::Object(request)).await?;
         if started.tasks.is_empty() {
             return Err(Error::failed(
@@ -160,35 +205,98 @@ pub(super) async fn run(session: &Session<'_>, arguments: &RunArgs) -> Result<u8
     }
 }
 
-fn overrides(arguments: &RunArgs) -> Result<Option<Value>, Error> {
-    let (source, text) = match (&arguments.overrides, &arguments.overrides_file) {
-        (Some(text), _) => ("--overrides".to_owned(), text.clone()),
-        (None, Some(path)) => (
-            path.display().to_string(),
-            std::fs::read_to_string(path).map_err(|error| {
-                Error::usage(format!("cannot read {}: {error}", path.display()), None)
+/// `--overrides JSON`, or `--overrides-file FILE` rendered like a definition (templates with
+/// the plugin functions, Jsonnet), as ecspresso renders it.
+fn overrides(project: &Project, arguments: &RunArgs) -> Result<Option<Value>, Error> {
+    let (source, value) = match (&arguments.overrides, &arguments.overrides_file) {
+        (Some(text), _) => (
+            "--overrides".to_owned(),
+            serde_json::from_str::<Value>(text).map_err(|error| {
+                Error::usage(
+                    format!("--overrides: not valid JSON: {error}"),
+                    Some(OVERRIDES_EXAMPLE.to_owned()),
+                )
             })?,
         ),
+        (None, Some(path)) => (path.display().to_string(), project.render_file(path)?),
         (None, None) => return Ok(None),
     };
-    let value: Value = serde_json::from_str(&text).map_err(|error| {
-        Error::usage(
-            format!("{source}: not valid JSON: {error}"),
-            Some(r#"give RunTask's overrides object, e.g. {"containerOverrides":[{"name":"app","command":["rake","db:migrate"]}]}"#.to_owned()),
-        )
-    })?;
     if !value.is_object() {
         return Err(Error::usage(
             format!(
                 "{source}: expected a JSON object, got {}",
                 crate::config::kind_of(&value)
             ),
-            Some(
-                r#"give RunTask's overrides object, e.g. {"containerOverrides":[...]}"#.to_owned(),
-            ),
+            Some(OVERRIDES_EXAMPLE.to_owned()),
         ));
     }
     Ok(Some(value))
+}
+
+const OVERRIDES_EXAMPLE: &str = r#"give RunTask's overrides object, e.g. {"containerOverrides":[{"name":"app","command":["rake","db:migrate"]}]}"#;
+
+/// The service definition's EBS volume configurations as RunTask's (ecspresso's conversion):
+/// the same managed volume, tag specifications without `propagateTags: SERVICE` (RunTask has no
+/// service to take them from), and the termination policy of `--[no-]ebs-delete-on-termination`.
+fn task_volume_configurations(service: &Value, delete_on_termination: bool) -> Option<Value> {
+    let volumes: Vec<Value> = service
+        .get("volumeConfigurations")?
+        .as_array()?
+        .iter()
+        .filter_map(|volume| {
+            let mut managed = volume.get("managedEBSVolume")?.as_object()?.clone();
+            if let Some(Value::Array(specifications)) = managed.get_mut("tagSpecifications") {
+                specifications.retain(|specification| {
+                    specification.get("propagateTags").and_then(Value::as_str) != Some("SERVICE")
+                });
+                if specifications.is_empty() {
+                    managed.remove("tagSpecifications");
+                }
+            }
+            managed.insert(
+                "terminationPolicy".into(),
+                json!({"deleteOnTermination": delete_on_termination}),
+            );
+            Some(json!({"name": volume.get("name")?, "managedEBSVolume": managed}))
+        })
+        .collect();
+    (!volumes.is_empty()).then_some(Value::Array(volumes))
+}
+
+/// The live service's tags (`--propagate-tags SERVICE`).
+async fn service_tags(ecs: &impl EcsApi, owner: &ServiceConfig) -> Result<Vec<Value>, Error> {
+    if owner.name.is_empty() {
+        return Err(Error::usage(
+            "--propagate-tags SERVICE: the config has no service to take tags from",
+            Some("use --propagate-tags TASK_DEFINITION, or --tags K=V".to_owned()),
+        ));
+    }
+    let service = ecs
+        .describe_service(&owner.cluster, &owner.name)
+        .await?
+        .ok_or_else(|| {
+            Error::usage(
+                format!(
+                    "--propagate-tags SERVICE: service {} not found in cluster {}",
+                    owner.name, owner.cluster
+                ),
+                Some("deploy the service first, or use --tags K=V".to_owned()),
+            )
+        })?;
+    // ristretto's own bookkeeping tag (the plan applied to the service) means nothing on a task.
+    Ok(service
+        .document
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|tag| {
+            !tag.get("key")
+                .and_then(Value::as_str)
+                .is_some_and(|key| key.starts_with("ristretto:"))
+        })
+        .cloned()
+        .collect())
 }
 
 /// `--tags K=V,K2=V2` as RunTask tags.
@@ -207,15 +315,82 @@ fn tags(text: Option<&str>) -> Result<Vec<Value>, Error> {
         .collect()
 }
 
-/// The revision to run: chosen by flag, or the file's — reused when an identical ACTIVE
-/// revision exists, registered otherwise.
+/// The task definition a run uses: a revision that exists, or the file's document to register.
+enum TaskDefinitionToRun {
+    Existing(LiveTaskDefinition),
+    New(Value),
+}
+
+impl TaskDefinitionToRun {
+    fn document(&self) -> &Value {
+        match self {
+            TaskDefinitionToRun::Existing(existing) => &existing.document,
+            TaskDefinitionToRun::New(document) => document,
+        }
+    }
+
+    /// How messages name it: `family:revision`, or the family of a file to register.
+    fn label(&self) -> String {
+        match self {
+            TaskDefinitionToRun::Existing(existing) => existing.short_name(),
+            TaskDefinitionToRun::New(document) => family_of(document).to_owned(),
+        }
+    }
+
+    /// What RunTask's `taskDefinition` says: the ARN, or (dry run only) the family.
+    fn reference(&self) -> String {
+        match self {
+            TaskDefinitionToRun::Existing(existing) => existing.arn.clone(),
+            TaskDefinitionToRun::New(document) => family_of(document).to_owned(),
+        }
+    }
+}
+
+fn family_of(document: &Value) -> &str {
+    document
+        .get("family")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// The revision to run: chosen by flag (`--revision N`, `--latest-task-definition`,
+/// `--skip-task-definition`), or the file's — an identical ACTIVE revision is reused, otherwise
+/// it is to be registered.
 async fn task_definition(
     ecs: &impl EcsApi,
     project: &Project,
     owner: &ServiceConfig,
     arguments: &RunArgs,
     output: &Output,
-) -> Result<LiveTaskDefinition, Error> {
+) -> Result<TaskDefinitionToRun, Error> {
+    if arguments.skip_task_definition && !owner.name.is_empty() {
+        let service = ecs
+            .describe_service(&owner.cluster, &owner.name)
+            .await?
+            .ok_or_else(|| {
+                Error::usage(
+                    format!(
+                        "--skip-task-definition: service {} not found in cluster {}",
+                        owner.name, owner.cluster
+                    ),
+                    Some(
+                        "deploy the service first, or run without --skip-task-definition"
+                            .to_owned(),
+                    ),
+                )
+            })?;
+        let running = crate::operation::running_task_definition(&service);
+        return ecs
+            .describe_task_definition(&running)
+            .await?
+            .map(TaskDefinitionToRun::Existing)
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("the service runs {running}, which cannot be described"),
+                    None,
+                )
+            });
+    }
     let loaded = match &arguments.task_def {
         Some(path) => project.load_task_definition(path)?,
         None => project.task_definition_of(owner)?,
@@ -224,17 +399,13 @@ async fn task_definition(
         .warnings
         .iter()
         .for_each(|warning| output.warn(warning));
-    let family = loaded
-        .document
-        .get("family")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let family = family_of(&loaded.document).to_owned();
     if let Some(revision) = arguments.revision {
         let reference = format!("{family}:{revision}");
         return ecs
             .describe_task_definition(&reference)
             .await?
+            .map(TaskDefinitionToRun::Existing)
             .ok_or_else(|| {
                 Error::usage(
                     format!("task definition {reference} does not exist"),
@@ -246,11 +417,11 @@ async fn task_definition(
         .describe_task_definition(&family)
         .await?
         .filter(|task| task.status == "ACTIVE");
-    if arguments.latest_task_definition {
-        return latest.ok_or_else(|| {
+    if arguments.latest_task_definition || arguments.skip_task_definition {
+        return latest.map(TaskDefinitionToRun::Existing).ok_or_else(|| {
             Error::usage(
                 format!("task definition family {family} has no ACTIVE revision"),
-                Some("run without --latest-task-definition to register one".to_owned()),
+                Some("run without --latest-task-definition or --skip-task-definition to register one".to_owned()),
             )
         });
     }
@@ -261,17 +432,9 @@ async fn task_definition(
     if let Some(latest) =
         latest.filter(|latest| normalize::task_definition(&latest.document, &options) == wanted)
     {
-        return Ok(latest);
+        return Ok(TaskDefinitionToRun::Existing(latest));
     }
-    // A wrong --watch-container must not leave a new revision behind.
-    watched_container(
-        &loaded.document,
-        &family,
-        arguments.watch_container.as_deref(),
-    )?;
-    let registered = ecs.register_task_definition(&loaded.document).await?;
-    output.info(&format!("Registered {}.", registered.short_name()));
-    Ok(registered)
+    Ok(TaskDefinitionToRun::New(loaded.document))
 }
 
 /// `--watch-container`, else the first essential container (ECS's default for `essential`).
@@ -315,14 +478,19 @@ fn watched_container(document: &Value, label: &str, wanted: Option<&str>) -> Res
     }
 }
 
-/// Where a container's awslogs go: `<prefix>/<container>/<task id>` in the group.
-struct LogSource {
-    group: String,
-    stream: String,
+/// Where a container's awslogs go: `<prefix>/<container>/<task id>` in the group (also read
+/// by `tasks --trace`).
+pub(super) struct LogSource {
+    pub(super) group: String,
+    pub(super) stream: String,
 }
 
 impl LogSource {
-    fn of(task_definition: &LiveTaskDefinition, container: &str, task: &LiveTask) -> Option<Self> {
+    pub(super) fn of(
+        task_definition: &LiveTaskDefinition,
+        container: &str,
+        task: &LiveTask,
+    ) -> Option<Self> {
         let definition = task_definition
             .document
             .get("containerDefinitions")?
@@ -499,6 +667,29 @@ mod tests {
             tags(Some("team")).unwrap_err().to_string(),
             "--tags: \"team\" is not KEY=VALUE"
         );
+    }
+
+    #[test]
+    fn ebs_volume_configurations_become_runtask_ones_without_service_tags() {
+        let service = json!({"volumeConfigurations": [{"name": "ebs", "managedEBSVolume": {
+            "roleArn": "arn:aws:iam::123456789012:role/ecsInfrastructureRole",
+            "sizeInGiB": 10, "volumeType": "gp3", "filesystemType": "ext4",
+            "tagSpecifications": [
+                {"resourceType": "volume", "propagateTags": "SERVICE"},
+                {"resourceType": "volume", "propagateTags": "TASK_DEFINITION"}]}}]});
+        assert_eq!(
+            task_volume_configurations(&service, false).unwrap(),
+            json!([{"name": "ebs", "managedEBSVolume": {
+                "roleArn": "arn:aws:iam::123456789012:role/ecsInfrastructureRole",
+                "sizeInGiB": 10, "volumeType": "gp3", "filesystemType": "ext4",
+                "tagSpecifications": [{"resourceType": "volume", "propagateTags": "TASK_DEFINITION"}],
+                "terminationPolicy": {"deleteOnTermination": false}}}])
+        );
+        assert_eq!(
+            task_volume_configurations(&service, true).unwrap()[0]["managedEBSVolume"]["terminationPolicy"],
+            json!({"deleteOnTermination": true})
+        );
+        assert!(task_volume_configurations(&json!({}), true).is_none());
     }
 
     #[test]

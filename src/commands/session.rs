@@ -35,7 +35,12 @@ pub(crate) struct Session<'run> {
 impl<'run> Session<'run> {
     /// Loads the project and connects its lookups to AWS; call inside the run's runtime.
     pub(crate) fn load(global: &'run GlobalArgs, output: &'run Output) -> Result<Self, Error> {
-        let project = Project::load(&project_options(global)?)?;
+        let mut project = Project::load(&project_options(global)?)?;
+        // `--timeout` (or RISTRETTO_TIMEOUT / ECSPRESSO_TIMEOUT) overrides the config's, as in
+        // ecspresso: every wait of the run uses it.
+        if let Some(timeout) = global.timeout {
+            project.config.timeout = timeout;
+        }
         for warning in &project.config.warnings {
             output.warn(warning);
         }
@@ -107,6 +112,7 @@ impl<'run> Session<'run> {
             desired_count: flags.tasks,
             force_new_deployment: flags.force_new_deployment,
             allow_terraform_owned: flags.allow_terraform_owned,
+            keep_live_service: flags.keep_live_service,
             ..operation::config_plan_options(&self.project.config)
         };
         let choice = match (flags.latest_task_definition, flags.revision) {
@@ -140,7 +146,7 @@ impl<'run> Session<'run> {
                 WaitUntilArg::Deployed => WaitUntil::Deployed,
                 WaitUntilArg::Stable => WaitUntil::Stable,
             },
-            timeout: flags.timeout.unwrap_or(self.project.config.timeout),
+            timeout: self.project.config.timeout,
             poll_interval: flags.poll.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL),
         }
     }
@@ -232,8 +238,8 @@ fn project_options(global: &GlobalArgs) -> Result<ProjectOptions, Error> {
         working_directory,
         environment: global.env.clone(),
         jsonnet: JsonnetOptions {
-            ext_str: key_values("--ext-str", &global.ext_str)?,
-            ext_code: key_values("--ext-code", &global.ext_code)?,
+            ext_str: key_value_lists("--ext-str", &global.ext_str)?,
+            ext_code: key_value_lists("--ext-code", &global.ext_code)?,
             tla_str: key_values("--tla-str", &global.tla_str)?,
             tla_code: key_values("--tla-code", &global.tla_code)?,
             library_paths: global.jpath.clone(),
@@ -242,6 +248,16 @@ fn project_options(global: &GlobalArgs) -> Result<ProjectOptions, Error> {
             natives: Vec::new(),
         },
     })
+}
+
+/// `KEY=VALUE` entries of `--ext-str`/`--ext-code`: each occurrence may hold several separated
+/// by `;` (ecspresso's map syntax: `--ext-str 'a=1;b=2'`).
+fn key_value_lists(flag: &str, values: &[String]) -> Result<Vec<(String, String)>, Error> {
+    let entries: Vec<String> = values
+        .iter()
+        .flat_map(|value| crate::cli::split_key_value_list(value))
+        .collect();
+    key_values(flag, &entries)
 }
 
 fn key_values(flag: &str, values: &[String]) -> Result<Vec<(String, String)>, Error> {

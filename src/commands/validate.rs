@@ -32,6 +32,10 @@ pub(super) fn run(session: &Session<'_>) -> Result<u8, Error> {
                     .warnings
                     .iter()
                     .for_each(|warning| output.warn(warning));
+                definition
+                    .notes
+                    .iter()
+                    .for_each(|note| output.info(&format!("note: {note}")));
                 checked.push(definition.path);
             }
             Err(error) => errors.push(error),

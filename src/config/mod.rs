@@ -272,7 +272,7 @@ pub fn from_document(document: Value, file: &Path) -> Result<Config, ConfigError
     let filter_command = reader.string("filter_command")?;
     if filter_command.is_some() {
         warnings.push(format!(
-            "{}: filter_command is deprecated and has no effect in ristretto",
+            "{}: filter_command is deprecated: use --filter-command or ECSPRESSO_FILTER_COMMAND",
             file.display()
         ));
     }

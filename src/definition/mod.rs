@@ -26,6 +26,8 @@ pub(crate) struct Checked {
     pub document: Value,
     /// Things the user should know but that do not stop the run (ignored keys).
     pub warnings: Vec<Problem>,
+    /// Things accepted as ecspresso accepts them, worth a word from `validate` only.
+    pub notes: Vec<Problem>,
 }
 
 /// One finding about one place of a document.
@@ -78,6 +80,7 @@ fn conclude(document: Value, findings: validate::Findings) -> Result<Checked, De
         Ok(Checked {
             document,
             warnings: findings.warnings,
+            notes: findings.notes,
         })
     } else {
         Err(DefinitionErrors {

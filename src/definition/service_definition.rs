@@ -120,6 +120,21 @@ mod tests {
     }
 
     #[test]
+    fn empty_enum_strings_are_absent() {
+        let mut doc = minimal();
+        doc["launchType"] = json!("");
+        doc["propagateTags"] = json!("");
+        doc["availabilityZoneRebalancing"] = json!("");
+        doc["deploymentConfiguration"] = json!({"strategy": "", "maximumPercent": 200});
+        let checked = check_service_definition(doc).expect("valid");
+        let mut expected = minimal();
+        expected.as_object_mut().unwrap().remove("launchType");
+        expected["deploymentConfiguration"] = json!({"maximumPercent": 200});
+        assert_eq!(checked.document, expected);
+        assert_eq!(checked.notes.len(), 4, "{:?}", checked.notes);
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         let mut doc = minimal();
         doc["desiredCont"] = json!(1);

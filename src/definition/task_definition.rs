@@ -248,6 +248,43 @@ mod tests {
         assert_eq!(problem.hint.as_deref(), Some("did you mean awsvpc?"));
     }
 
+    /// ecspresso's `init` writes "" for unset enums; ecspresso's SDK never sends them.
+    #[test]
+    fn empty_enum_strings_are_absent_with_a_note() {
+        let mut doc = minimal();
+        doc["ipcMode"] = json!("");
+        doc["pidMode"] = json!("");
+        doc["containerDefinitions"][0]["versionConsistency"] = json!("");
+        doc["containerDefinitions"][0]["portMappings"] =
+            json!([{"containerPort": 80, "appProtocol": "", "name": ""}]);
+        let checked = check_task_definition(doc).expect("valid");
+        let mut expected = minimal();
+        // `name` is a plain string, not an enum: kept as written.
+        expected["containerDefinitions"][0]["portMappings"] =
+            json!([{"containerPort": 80, "name": ""}]);
+        assert_eq!(checked.document, expected);
+        assert!(checked.warnings.is_empty());
+        let notes: Vec<String> = checked.notes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            notes,
+            [
+                "containerDefinitions[0].portMappings[0].appProtocol: empty string, treated as absent",
+                "containerDefinitions[0].versionConsistency: empty string, treated as absent",
+                "ipcMode: empty string, treated as absent",
+                "pidMode: empty string, treated as absent",
+            ]
+        );
+        // A required enum left empty is still missing.
+        let mut doc = minimal();
+        doc["containerDefinitions"][0]["ulimits"] =
+            json!([{"name": "", "softLimit": 1, "hardLimit": 1}]);
+        let errors = check_task_definition(doc).expect_err("refused");
+        assert_eq!(
+            errors.problems[0].to_string(),
+            "containerDefinitions[0].ulimits[0].name: required field is missing"
+        );
+    }
+
     #[test]
     fn read_only_keys_of_describe_output_only_warn_and_are_dropped() {
         let mut doc = minimal();

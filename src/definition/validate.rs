@@ -14,11 +14,25 @@ use serde_json::{Map, Value};
 use super::Problem;
 use crate::aws::model::{ApiShape, ShapeKind};
 
+/// An empty string where the model wants one of an enum's values.
+fn is_empty_enum(value: &Value, shape: &ApiShape) -> bool {
+    value.as_str() == Some("")
+        && matches!(
+            &shape.kind,
+            ShapeKind::String {
+                enum_values: Some(_)
+            }
+        )
+}
+
 /// What one walk found: errors refuse the document, warnings do not.
 #[derive(Debug, Default)]
 pub(crate) struct Findings {
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
+    /// What was accepted as written but deserves a word from `validate` only (an empty enum
+    /// string treated as absent).
+    pub notes: Vec<Problem>,
 }
 
 /// Where the document's read-only keys come from, to tell them from typos.
@@ -168,8 +182,23 @@ impl Walk<'_, '_> {
                 .map(|member| member.name.clone()),
         );
         for key in keys {
-            let value = object.get_mut(&key);
             if let Some(member) = shape.member(&key) {
+                if object
+                    .get(&key)
+                    .is_some_and(|value| is_empty_enum(value, &member.shape))
+                {
+                    // ecspresso's `init` and pasted describe-* output write "" for an unset
+                    // enum; the Go SDK never sends an empty enum, so ecspresso treats it as
+                    // absent. Dropping it here makes requests, diffs and checks agree.
+                    object.remove(&key);
+                    let note = path.with_member(&key, |path| Problem {
+                        path: path.to_string(),
+                        message: "empty string, treated as absent".to_owned(),
+                        hint: None,
+                    });
+                    self.findings.notes.push(note);
+                }
+                let value = object.get_mut(&key);
                 match value {
                     // `null` is how JSON says "not set"; the SDK reads it the same way.
                     None | Some(Value::Null) => {

@@ -10,13 +10,17 @@
 //! what to change (that is `plan`) or how a lease works (that is `lock`).
 
 mod apply;
+mod documents;
 mod lock;
 mod matching;
 mod plan;
 mod plan_file;
 mod service;
+pub(crate) mod session_plugin;
+mod tasks;
 
 pub(crate) use apply::{Execution, apply_plan};
+pub(crate) use documents::{DocumentKind, DocumentPair, comparable_documents};
 pub(crate) use lock::{LockSetup, open_lock, under_service_lock};
 pub(crate) use matching::check_plan_matches;
 pub(crate) use plan::{compute_plan, config_plan_options};
@@ -24,3 +28,4 @@ pub(crate) use plan_file::{load_plan, save_plan};
 pub(crate) use service::{
     live_service, revisions_in_use, rollback_plan, running_task_definition, scale_plan,
 };
+pub(crate) use tasks::{TaskScope, choose, running_tasks, task_by_id};

@@ -11,10 +11,19 @@ use serde_json::{Map, Value};
 
 use crate::normalize::{self, NormalizeOptions};
 
+/// How `init` orders the lists of what it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListOrder {
+    /// The order `plan` compares in (environment by name, …): `init --sort`, the default.
+    Sorted,
+    /// As ECS returned them: `init --no-sort`.
+    AsLive,
+}
+
 /// A `register-task-definition` input equivalent to a described task definition (with `tags`).
-pub(crate) fn task_definition(live: &Value) -> Value {
+pub(crate) fn task_definition(live: &Value, order: ListOrder) -> Value {
     let options = NormalizeOptions::default();
-    minimal(live, |document| {
+    minimal(live, order, |document| {
         normalize::task_definition(document, &options)
     })
 }
@@ -22,17 +31,19 @@ pub(crate) fn task_definition(live: &Value) -> Value {
 /// A service definition (create-service input without cluster, name and task definition)
 /// equivalent to a described service (with `tags`). `desiredCount` is kept: it is what the
 /// service runs, and leaving it out would mean "leave it to ECS" rather than "the same".
-pub(crate) fn service_definition(live: &Value) -> Value {
+pub(crate) fn service_definition(live: &Value, order: ListOrder) -> Value {
     let options = NormalizeOptions::default();
-    minimal(live, |document| normalize::service(document, &options))
+    minimal(live, order, |document| {
+        normalize::service(document, &options)
+    })
 }
 
 /// The smallest document (by removing object members, outermost first) that normalizes like
-/// `live`. It starts from the normalized form when that is a fixed point (sorted lists, unit
-/// conversions and the service's fields taken out of its deployments), else from `live`.
-fn minimal(live: &Value, normalize: impl Fn(&Value) -> Value) -> Value {
+/// `live`. Sorted, it starts from the normalized form when that is a fixed point (sorted lists,
+/// unit conversions and the service's fields taken out of its deployments); else from `live`.
+fn minimal(live: &Value, order: ListOrder, normalize: impl Fn(&Value) -> Value) -> Value {
     let target = normalize(live);
-    let mut document = if normalize(&target) == target {
+    let mut document = if order == ListOrder::Sorted && normalize(&target) == target {
         target.clone()
     } else {
         live.clone()
@@ -183,11 +194,12 @@ fn jsonnet_string(text: &str) -> String {
     format!("'{}'", inner.replace("\\\"", "\"").replace('\'', "\\'"))
 }
 
-/// The config `init` writes, in the syntax its file name asks for (YAML, JSON or Jsonnet).
-pub(crate) fn config_text(entries: &[(&str, String)], syntax: ConfigSyntax) -> String {
+/// The config `init` writes, in the syntax its file name asks for (YAML, JSON or Jsonnet), keys
+/// in the order given. Values are strings, or objects of strings (`codedeploy`).
+pub(crate) fn config_text(entries: &[(&str, Value)], syntax: ConfigSyntax) -> String {
     let map: Map<String, Value> = entries
         .iter()
-        .map(|(key, value)| ((*key).to_owned(), Value::String(value.clone())))
+        .map(|(key, value)| ((*key).to_owned(), value.clone()))
         .collect();
     match syntax {
         ConfigSyntax::Json => json_text(&Value::Object(map)),
@@ -195,25 +207,30 @@ pub(crate) fn config_text(entries: &[(&str, String)], syntax: ConfigSyntax) -> S
             // Keep the conventional order (region, cluster, service, …), not sorted keys.
             let mut out = String::from("{\n");
             for (key, value) in entries {
-                out.push_str(&format!(
-                    "  {}: {},\n",
-                    jsonnet_key(key),
-                    jsonnet_string(value)
-                ));
+                out.push_str(&format!("  {}: ", jsonnet_key(key)));
+                write_jsonnet(value, 1, &mut out);
+                out.push_str(",\n");
             }
             out.push_str("}\n");
             out
         }
-        ConfigSyntax::Yaml => entries
-            .iter()
-            .map(|(key, value)| {
-                // A JSON string is a YAML scalar, so any value is quoted safely.
-                format!(
-                    "{key}: {}\n",
-                    serde_json::to_string(value).unwrap_or_default()
-                )
-            })
-            .collect(),
+        ConfigSyntax::Yaml => {
+            // A JSON string is a YAML scalar, so any value is quoted safely.
+            let scalar = |value: &Value| serde_json::to_string(value).unwrap_or_default();
+            let mut out = String::new();
+            for (key, value) in entries {
+                match value {
+                    Value::Object(members) => {
+                        out.push_str(&format!("{key}:\n"));
+                        for (member, value) in members {
+                            out.push_str(&format!("  {member}: {}\n", scalar(value)));
+                        }
+                    }
+                    other => out.push_str(&format!("{key}: {}\n", scalar(other))),
+                }
+            }
+            out
+        }
     }
 }
 
@@ -250,12 +267,39 @@ mod tests {
 
     #[test]
     fn task_definition_keeps_what_matters_and_leaves_defaults_out() {
-        let written = task_definition(&described_task_definition());
+        let written = task_definition(&described_task_definition(), ListOrder::Sorted);
         insta::assert_snapshot!(json_text(&written));
         let options = NormalizeOptions::default();
         assert_eq!(
             normalize::task_definition(&written, &options),
             normalize::task_definition(&described_task_definition(), &options)
+        );
+    }
+
+    /// `init --no-sort` keeps the lists as ECS returned them; both forms plan the same.
+    #[test]
+    fn lists_sorted_or_as_live() {
+        let live = json!({
+            "family": "api", "revision": 1, "status": "ACTIVE",
+            "containerDefinitions": [{"name": "app", "image": "nginx:1", "essential": true,
+                "environment": [{"name": "ZONE", "value": "a"}, {"name": "APP", "value": "b"}]}]
+        });
+        let names = |document: &Value| -> Vec<String> {
+            document["containerDefinitions"][0]["environment"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let sorted = task_definition(&live, ListOrder::Sorted);
+        let as_live = task_definition(&live, ListOrder::AsLive);
+        assert_eq!(names(&sorted), ["APP", "ZONE"]);
+        assert_eq!(names(&as_live), ["ZONE", "APP"]);
+        let options = NormalizeOptions::default();
+        assert_eq!(
+            normalize::task_definition(&sorted, &options),
+            normalize::task_definition(&as_live, &options)
         );
     }
 
@@ -279,7 +323,7 @@ mod tests {
             "createdAt": "2026-05-01T10:00:00Z",
             "tags": [{"key": "team", "value": "web"}, {"key": "ristretto:plan-id", "value": "x"}]
         });
-        let written = service_definition(&live);
+        let written = service_definition(&live, ListOrder::Sorted);
         insta::assert_snapshot!(json_text(&written));
         let options = NormalizeOptions::default();
         assert_eq!(
@@ -301,9 +345,9 @@ mod tests {
     #[test]
     fn config_in_each_syntax() {
         let entries = [
-            ("region", "ap-northeast-1".to_owned()),
-            ("cluster", "web".to_owned()),
-            ("service", "api".to_owned()),
+            ("region", json!("ap-northeast-1")),
+            ("cluster", json!("web")),
+            ("service", json!("api")),
         ];
         assert_eq!(
             config_text(&entries, ConfigSyntax::Yaml),
@@ -315,5 +359,26 @@ mod tests {
         );
         let json: Value = serde_json::from_str(&config_text(&entries, ConfigSyntax::Json)).unwrap();
         assert_eq!(json["cluster"], "web");
+    }
+
+    #[test]
+    fn a_codedeploy_section_in_each_syntax() {
+        let entries = [
+            ("service", json!("api")),
+            (
+                "codedeploy",
+                json!({"application_name": "AppECS-web-api", "deployment_group_name": "DgpECS-web-api"}),
+            ),
+        ];
+        assert_eq!(
+            config_text(&entries, ConfigSyntax::Yaml),
+            "service: \"api\"\ncodedeploy:\n  application_name: \"AppECS-web-api\"\n  \
+             deployment_group_name: \"DgpECS-web-api\"\n"
+        );
+        let jsonnet = config_text(&entries, ConfigSyntax::Jsonnet);
+        assert!(
+            jsonnet.contains("  codedeploy: {\n    application_name: 'AppECS-web-api',\n"),
+            "{jsonnet}"
+        );
     }
 }

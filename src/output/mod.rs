@@ -5,11 +5,13 @@
 //! empty.
 
 pub(crate) mod definitions;
+pub(crate) mod documents;
 pub(crate) mod error;
 pub(crate) mod plan;
 pub(crate) mod progress;
 pub(crate) mod revisions;
 pub(crate) mod status;
+pub(crate) mod tasks;
 pub(crate) mod verify;
 
 use std::io::{IsTerminal, Write};
@@ -39,6 +41,10 @@ pub(crate) enum Style {
     Hint,
     Bold,
     Dim,
+    /// A removed line of a unified diff.
+    Removed,
+    /// An added line of a unified diff.
+    Added,
 }
 
 impl Style {
@@ -49,6 +55,8 @@ impl Style {
             Style::Hint => "\x1b[1;36m",
             Style::Bold => "\x1b[1m",
             Style::Dim => "\x1b[2m",
+            Style::Removed => "\x1b[31m",
+            Style::Added => "\x1b[32m",
         }
     }
 }

@@ -36,6 +36,24 @@ pub(crate) fn table(family: &str, rows: &[RevisionRow]) -> String {
     format!("{table}\n")
 }
 
+/// Tab-separated: a header line, then one line per revision (in use: its users joined by
+/// ", ", or "-").
+pub(crate) fn tsv(family: &str, rows: &[RevisionRow]) -> String {
+    let mut text = "REVISION\tIN USE\tARN\n".to_owned();
+    for row in rows {
+        let in_use = if row.used_by.is_empty() {
+            "-".to_owned()
+        } else {
+            row.used_by.join(", ")
+        };
+        text.push_str(&format!(
+            "{family}:{}\t{in_use}\t{}\n",
+            row.revision, row.arn
+        ));
+    }
+    text
+}
+
 pub(crate) fn json(family: &str, rows: &[RevisionRow]) -> Value {
     json!(
         rows.iter()
@@ -88,6 +106,11 @@ mod tests {
     #[test]
     fn revisions_table_of_an_empty_family() {
         assert_eq!(table("api", &[]), "api has no ACTIVE revision\n");
+    }
+
+    #[test]
+    fn revisions_tsv() {
+        insta::assert_snapshot!(tsv("api", &rows()));
     }
 
     #[test]

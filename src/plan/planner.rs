@@ -26,6 +26,9 @@ pub(crate) struct PlanOptions {
     pub allow_terraform_owned: bool,
     /// The config's `secret_patterns` (empty: the defaults), recorded in the plan.
     pub secret_patterns: Vec<String>,
+    /// `--no-update-service` (and `refresh`): an existing service keeps its live attributes
+    /// and desired count (unless `desired_count`); the definition only creates a missing one.
+    pub keep_live_service: bool,
 }
 
 /// The desired side of one service.
@@ -111,16 +114,23 @@ pub(crate) fn plan_service(
         })?
         .to_owned();
     let mut notes = Vec::new();
-    let desired_service = request.service.clone().map(|mut document| {
-        if let (Some(count), Value::Object(map)) = (options.desired_count, &mut document) {
-            if is_daemon(map) {
-                notes.push("--tasks is ignored for a DAEMON service".to_owned());
-            } else {
-                map.insert("desiredCount".into(), json!(count));
+    let live_document = live
+        .service
+        .as_ref()
+        .filter(|_| options.keep_live_service && request.service.is_some())
+        .map(|service| service.document.clone());
+    let desired_service = live_document
+        .or_else(|| request.service.clone())
+        .map(|mut document| {
+            if let (Some(count), Value::Object(map)) = (options.desired_count, &mut document) {
+                if is_daemon(map) {
+                    notes.push("--tasks is ignored for a DAEMON service".to_owned());
+                } else {
+                    map.insert("desiredCount".into(), json!(count));
+                }
             }
-        }
-        document
-    });
+            document
+        });
     let desired = Desired {
         task_definition: request.task_definition.clone(),
         service: desired_service.clone(),

@@ -10,11 +10,14 @@ mod support;
 
 mod apply;
 mod cloud_map;
+mod ecspresso_ci;
+mod ecspresso_commands;
 mod fixtures;
 mod harness;
 mod init;
 mod lock;
 mod lookups;
+mod lookups_in_commands;
 mod multi;
 mod plan;
 mod plugins;

@@ -7,6 +7,8 @@
 # Must not: decide counts (moto_ecs_rollouts.py and moto_codedeploy.py do); start anything that
 # runs — tasks are records.
 
+import json
+
 from moto_ecs_common import (
     LOCK,
     alphanumeric,
@@ -51,7 +53,8 @@ from moto_ecs_common import (
 #     (stopCode TaskFailedToStart, stoppedReason "CannotPullContainerError: …"). Service tasks stay
 #     RUNNING until stopped (moto's ecs::task state-manager progression applies to RunTask tasks
 #     only). Each task has one container per container definition (name, image, cpu/memory as
-#     strings, lastStatus, managedAgents [ExecuteCommandAgent RUNNING] when exec is enabled), task
+#     strings, lastStatus, runtimeId once RUNNING, managedAgents [ExecuteCommandAgent RUNNING]
+#     when exec is enabled), task
 #     cpu/memory from the task definition, enableExecuteCommand = the service's value when the
 #     task started, and an ENI attachment whose ids/addresses are made up (no EC2 ENI is created);
 #     at most 100 stopped tasks per service are kept.
@@ -62,6 +65,14 @@ from moto_ecs_common import (
 #     "wss://ssmmessages.<region>.amazonaws.com/v1/data-channel/<sessionId>?role=publish_subscribe
 #     &cell-number=<token>", an opaque tokenValue. Nothing listens there: a client hands them to
 #     session-manager-plugin, which tests replace by a stand-in. RunTask keeps enableExecuteCommand.
+#   * RunTask (10c): a clientToken seen before in the account and cluster answers the tasks the
+#     first call started and starts none (moto ignores the token); each container of a RunTask
+#     task gets a runtimeId (set at RunTask; ECS sets it when the container starts) and the task a
+#     createdAt (moto leaves it out); a
+#     capacityProviderStrategy of FARGATE / FARGATE_SPOT runs the task on Fargate with that
+#     capacityProviderName (moto ignores the strategy and fails looking for EC2 instances).
+#   * SSM StartSession (10d, `_patch_ssm_start_session`): ECS Exec targets
+#     "ecs:<cluster>_<task id>_<runtime id>" for port forwarding, in StartSession's real shape.
 #   * Not modelled: the execute-command agent's start-up delay, KMS/logging of the cluster's
 #     executeCommandConfiguration, UpdateService's "valid taskRoleArn" requirement for
 #     enableExecuteCommand.
@@ -223,6 +234,8 @@ def _set_running(task):
     task.version += 1
     for container in task.containers:
         container["lastStatus"] = "RUNNING"
+        # A started container has a runtime id (the ECS Exec target names it).
+        container.setdefault("runtimeId", f"{last_segment(task.task_arn)}-{rand().randint(10**9, 10**10 - 1)}")
         for agent in container.get("managedAgents") or []:
             agent["lastStatus"] = "RUNNING"
 
@@ -402,10 +415,42 @@ def patch_ecs_tasks(ecs_models, ecs_responses):
     orig_run = resp_cls.run_task
 
     def run_task(self):
+        # Patch 10c: RunTask's clientToken makes a retry idempotent (ECS API reference: "An
+        # identifier that you provide to ensure the idempotency of the request"): a second
+        # RunTask of the same account, cluster and token answers the tasks the first started and
+        # starts none. moto ignores the token and starts new tasks every time.
+        token = self._get_param("clientToken")
+        cluster_name = last_segment(self._get_param("cluster", "default") or "default")
+        tokens = self.ecs_backend.__dict__.setdefault("_run_task_tokens", {})
+        if token and (cluster_name, token) in tokens:
+            from moto.core.responses import ActionResult
+
+            with LOCK:
+                known = self.ecs_backend.tasks.get(cluster_name, {})
+                tasks = [known[arn] for arn in tokens[(cluster_name, token)] if arn in known]
+            return ActionResult({"tasks": tasks, "failures": []})
+        provider = _fargate_capacity_provider(self._get_param("capacityProviderStrategy"))
+        if provider and not self._get_param("launchType"):
+            # Patch 10c: a Fargate capacity provider strategy runs the task on Fargate (moto
+            # ignores the strategy and looks for EC2 instances: HTTP 500).
+            _set_param(self, "launchType", "FARGATE")
         result = orig_run(self)
+        for task in result.result.get("tasks", []):
+            # ECS stamps every task with createdAt; moto's RunTask tasks have none.
+            if getattr(task, "created_at", None) is None:
+                task.created_at = utcnow()
+            if provider:
+                task.capacity_provider_name = provider
+        if token:
+            tokens[(cluster_name, token)] = [t.task_arn for t in result.result.get("tasks", [])]
         enabled = bool(self._get_param("enableExecuteCommand", False))
         for task in result.result.get("tasks", []):
             task.enable_execute_command = enabled
+            # ECS gives each started container a runtimeId (the ECS Exec / port-forwarding
+            # target names it); moto has none. Set at RunTask, not when the container starts.
+            for container in task.containers:
+                container.runtime_id = (
+                    f"{last_segment(task.task_arn)}-{rand().randint(10**9, 10**10 - 1)}")
             if enabled:
                 for container in task.containers:
                     container.managed_agents = [{"name": "ExecuteCommandAgent", "lastStatus": "RUNNING"}]
@@ -481,6 +526,60 @@ def patch_ecs_tasks(ecs_models, ecs_responses):
 
     resp_cls.list_tasks = list_tasks
     resp_cls.execute_command = execute_command
+    _patch_ssm_start_session()
+
+
+def _patch_ssm_start_session():
+    """Patch 10d: SSM StartSession for ECS Exec targets (port forwarding goes through it).
+
+    Missing in moto: StartSession does not exist. Real SSM (API reference, "StartSession";
+    ECS developer guide, "Using ECS Exec" port forwarding): StartSession(Target, DocumentName,
+    Parameters, Reason) → {SessionId, TokenValue, StreamUrl}; for ECS the target is
+    "ecs:<cluster>_<task id>_<container runtime id>" and the documents
+    AWS-StartPortForwardingSession / AWS-StartPortForwardingSessionToRemoteHost take
+    portNumber, localPortNumber (and host) as lists of strings. Model: the target must name a
+    RUNNING task of the account with execute command enabled and a container with that runtime
+    id (else InvalidParameterException / TargetNotConnected as SSM answers); the answer's
+    SessionId is "<caller>-<17 hex>", StreamUrl the ssmmessages data channel URL, TokenValue
+    opaque. Nothing listens there: a client hands them to session-manager-plugin, which tests
+    replace by a stand-in.
+    """
+    from moto.ecs.models import ecs_backends
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    def start_session(self):
+        params = json.loads(self.body or "{}")
+        target = params.get("Target") or ""
+        document = params.get("DocumentName") or "SSM-SessionManagerRunShell"
+        known_documents = {
+            "AWS-StartPortForwardingSession", "AWS-StartPortForwardingSessionToRemoteHost",
+            "SSM-SessionManagerRunShell", "AWS-StartInteractiveCommand",
+        }
+        if document not in known_documents:
+            raise api_error("InvalidDocument", f"Document {document} does not exist in your account")
+        if not target.startswith("ecs:") or target.count("_") < 2:
+            raise api_error("InvalidParameterException", f"Invalid target: {target}")
+        cluster_name, task_id, runtime_id = target[len("ecs:"):].split("_", 2)
+        backend = ecs_backends[self.current_account][self.region]
+        with LOCK:
+            task = _find_task(backend, cluster_name, task_id)
+            connected = (
+                task is not None
+                and task.last_status == "RUNNING"
+                and getattr(task, "enable_execute_command", False)
+                and any(_runtime_id(c) == runtime_id for c in task.containers)
+            )
+        if not connected:
+            raise api_error("TargetNotConnected", f"{target} is not connected.")
+        session = f"ristretto-tests-{rand().getrandbits(68):017x}"
+        return json_answer({
+            "SessionId": session,
+            "TokenValue": alphanumeric(200),
+            "StreamUrl": f"wss://ssmmessages.{self.region}.amazonaws.com/v1/data-channel/{session}"
+                         "?role=publish_subscribe",
+        })
+
+    SimpleSystemManagerResponse.start_session = start_session
 
 
 def execute_command(resp):
@@ -551,3 +650,31 @@ def _container_view(container, task):
     if isinstance(container, dict):
         return {"name": container.get("name"), "containerArn": container.get("containerArn")}
     return {"name": getattr(container, "name", None), "containerArn": getattr(container, "container_arn", None)}
+
+
+def _runtime_id(container):
+    if isinstance(container, dict):
+        return container.get("runtimeId")
+    return getattr(container, "runtime_id", None)
+
+
+def _fargate_capacity_provider(strategy):
+    """The capacity provider ECS places a one-off task with when every provider of the strategy is
+    Fargate's: the first with a base, else the heaviest; None otherwise."""
+    if not isinstance(strategy, list) or not strategy:
+        return None
+    if any(item.get("capacityProvider") not in ("FARGATE", "FARGATE_SPOT") for item in strategy):
+        return None
+    with_base = [item for item in strategy if int(item.get("base") or 0) > 0]
+    chosen = with_base[0] if with_base else max(strategy, key=lambda item: int(item.get("weight") or 0))
+    return chosen["capacityProvider"]
+
+
+def _set_param(resp, name, value):
+    """Change a JSON request parameter before moto's own handler reads it."""
+    if getattr(resp, "automated_parameter_parsing", False):
+        resp.params[name] = value
+    else:
+        body = json.loads(resp.body or "{}")
+        body[name] = value
+        resp.body = json.dumps(body)

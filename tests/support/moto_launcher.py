@@ -109,7 +109,8 @@
 # 9. ECS native blue/green, linear and canary deployments walking their lifecycle stages, with
 #    PAUSE and Lambda hooks, traffic weights, rollbacks, target group swap (moto_ecs_rollouts.py).
 # 10. Service tasks (ListTasks serviceName, DescribeTasks failures, StopTask + replacement),
-#    ExecuteCommand (moto_ecs_tasks.py).
+#    ExecuteCommand, RunTask's clientToken idempotency and container runtimeIds, SSM
+#    StartSession for ECS Exec port forwarding (moto_ecs_tasks.py).
 # 11. CodeDeploy deployments of ECS services that progress through their lifecycle events, fail
 #    and roll back, stop and continue; discovery in the real shapes; task sets of CODE_DEPLOY
 #    services; (11b) UpdateService's refusals for CODE_DEPLOY services (moto_codedeploy.py,

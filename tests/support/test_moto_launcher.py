@@ -34,6 +34,7 @@ TARGET_PREFIX = {
     "ecs": "AmazonEC2ContainerServiceV20141113",
     "codedeploy": "CodeDeploy_20141006",
     "application-autoscaling": "AnyScaleFrontendService",
+    "ssm": "AmazonSSM",
 }
 _ACCOUNTS = itertools.count(1)
 _MODELS = {}
@@ -567,6 +568,44 @@ class TasksTest(unittest.TestCase):
         plain = fixture.ecs("ListTasks", {"cluster": "c", "serviceName": "plain"})["taskArns"][0]
         error = fixture.ecs("ExecuteCommand", {"cluster": "c", "task": plain, "command": "sh", "interactive": True}, expect=400)
         self.assertIn("execute command was not enabled when the task was run", error["message"])
+
+    def test_running_containers_have_runtime_ids_and_start_sessions(self):
+        fixture = Fixture(MAIN)
+        td = fixture.task_definition("nginx:1")
+        fixture.service("web", td, enableExecuteCommand=True, desiredCount=1)
+        fixture.settle("web")
+        arn = fixture.ecs("ListTasks", {"cluster": "c", "serviceName": "web"})["taskArns"][0]
+        container = fixture.ecs("DescribeTasks", {"cluster": "c", "tasks": [arn]})["tasks"][0]["containers"][0]
+        task_id = arn.rsplit("/", 1)[1]
+        self.assertTrue(container["runtimeId"].startswith(f"{task_id}-"), container)
+        target = f"ecs:c_{task_id}_{container['runtimeId']}"
+        ssm = lambda body, expect=200: MAIN.call(fixture.account, "ssm", "StartSession", body, expect)[1]
+        answer = ssm({"Target": target, "DocumentName": "AWS-StartPortForwardingSession",
+                      "Parameters": {"portNumber": ["80"], "localPortNumber": ["8080"]}})
+        self.assertEqual(set(answer), {"SessionId", "TokenValue", "StreamUrl"})
+        self.assertTrue(answer["StreamUrl"].startswith(
+            f"wss://ssmmessages.{REGION}.amazonaws.com/v1/data-channel/{answer['SessionId']}"))
+        self.assertEqual(ssm({"Target": "ecs:c_" + task_id + "_nope"}, expect=400)["__type"], "TargetNotConnected")
+        self.assertEqual(ssm({"Target": target, "DocumentName": "Nope"}, expect=400)["__type"], "InvalidDocument")
+
+    def test_run_task_client_token_capacity_providers_and_created_at(self):
+        fixture = Fixture(MAIN)
+        td = fixture.task_definition("nginx:1")
+        body = {"cluster": "c", "taskDefinition": td, "networkConfiguration": fixture.network(),
+                "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                                             {"capacityProvider": "FARGATE_SPOT", "weight": 2}],
+                "clientToken": "retry-1"}
+        first = fixture.ecs("RunTask", body)["tasks"]
+        again = fixture.ecs("RunTask", body)["tasks"]
+        self.assertEqual([t["taskArn"] for t in first], [t["taskArn"] for t in again])
+        self.assertEqual(first[0]["launchType"], "FARGATE")
+        self.assertEqual(first[0]["capacityProviderName"], "FARGATE")
+        self.assertIn("createdAt", first[0])
+        self.assertTrue(first[0]["containers"][0]["runtimeId"])
+        other = fixture.ecs("RunTask", dict(body, clientToken="retry-2"))["tasks"]
+        self.assertNotEqual(other[0]["taskArn"], first[0]["taskArn"])
+        listed = fixture.ecs("ListTasks", {"cluster": "c", "family": "web"})["taskArns"]
+        self.assertEqual(len(listed), 2)
 
 
 # ---------------------------------------------------------------------------------------------

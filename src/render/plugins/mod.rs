@@ -8,8 +8,8 @@
 //!
 //! [`setup`] is the one place that knows the plugin names ([`provided_by`] dispatches on them),
 //! checks that no two plugins provide the same function name (ecspresso's rule and wording),
-//! and collects what `project` hands the renderer. `ssm` and `secretsmanager` are not plugins
-//! here: their functions are built in (`render::lookups`).
+//! and collects what `project` hands the renderer. `ssm` and `secretsmanager` are accepted as
+//! ecspresso configs list them, but their functions are built in (`render::lookups`).
 //!
 //! Must not: read the config file, print, or start a runtime; lookups happen when a definition
 //! calls a function, never at setup.
@@ -29,7 +29,13 @@ use crate::config::PluginConfig;
 use crate::tfstate::TfStateError;
 
 /// The plugin names `plugins:` accepts, for the error that suggests one.
-pub(crate) const PLUGIN_NAMES: &[&str] = &["tfstate", "cloudformation", "external"];
+pub(crate) const PLUGIN_NAMES: &[&str] = &[
+    "tfstate",
+    "cloudformation",
+    "external",
+    "ssm",
+    "secretsmanager",
+];
 
 /// Jsonnet natives every definition has (`render::jsonnet`): a plugin may not take their names.
 const BUILT_IN_NATIVES: &[&str] = &["env", "must_env", "ssm", "ssm_list", "secretsmanager_arn"];
@@ -82,7 +88,7 @@ impl PluginError {
     pub fn hint(&self) -> Option<String> {
         match self {
             PluginError::Unknown { .. } => Some(format!(
-                "the plugins are {}; ssm and secretsmanager functions are built in",
+                "the plugins are {} (the ssm and secretsmanager functions are built in: listing those two is optional)",
                 PLUGIN_NAMES.join(", ")
             )),
             PluginError::Invalid { name, .. } => Some(format!(
@@ -180,11 +186,33 @@ fn provided_by(
             let slot = push_slot(&mut slots.external, command, "external").map_err(invalid)?;
             external::provided(slot, &name, num_args).map_err(invalid)
         }
+        "ssm" | "secretsmanager" => Ok(default_lookups(plugin)),
         other => Err(PluginError::Unknown {
             index,
             name: other.to_owned(),
             suggestion: crate::config::suggest(&other.to_lowercase(), PLUGIN_NAMES),
         }),
+    }
+}
+
+/// ecspresso loads its `ssm` and `secretsmanager` plugins by default, so configs list them
+/// harmlessly: their functions are built in (`render::lookups`); a `func_prefix` adds the
+/// template functions under the prefixed name too.
+fn default_lookups(plugin: &PluginConfig) -> Provided {
+    if plugin.func_prefix.is_empty() {
+        return Provided::default();
+    }
+    let template: Vec<(String, Func)> = if plugin.name == "ssm" {
+        vec![("ssm".into(), crate::render::lookups::ssm_template as Func)]
+    } else {
+        vec![(
+            "secretsmanager_arn".into(),
+            crate::render::lookups::secretsmanager_arn_template as Func,
+        )]
+    };
+    Provided {
+        template,
+        natives: Vec::new(),
     }
 }
 
