@@ -319,7 +319,12 @@ where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    LockError::Backend(super::sdk_error(operation, error).to_string())
+    let error = super::sdk_error(operation, error);
+    if error.code() == Some("ResourceNotFoundException") {
+        LockError::StoreMissing(error.to_string())
+    } else {
+        LockError::Backend(error.to_string())
+    }
 }
 
 /// A lock item → [`LockRecord`]. A missing `Fence` (an item written by hand) counts as 0.

@@ -3,6 +3,8 @@
 //! force); without it a service that still has desired tasks is refused before anything is
 //! locked, with the way out. `--dry-run` says what would be deleted.
 
+use std::sync::Arc;
+
 use crate::aws::ecs::EcsApi;
 use crate::cli::{DeleteArgs, ProgressFormat};
 use crate::error::Error;
@@ -48,7 +50,7 @@ pub(super) async fn run(session: &Session<'_>, arguments: &DeleteArgs) -> Result
         )?;
     }
     let lock =
-        operation::open_lock(&session.project.config, &session.aws, reporter.as_ref()).await?;
+        operation::open_lock(&session.project.config, &session.aws, Arc::clone(&reporter)).await?;
     let terminate = arguments.terminate;
     let (cluster, name) = (target.cluster.clone(), target.service.clone());
     operation::under_service_lock(

@@ -1,6 +1,6 @@
-//! `ristretto deploy`: ecspresso's one-step deploy — plan with the same flags and apply at once
-//! under the deploy lock (`--dry-run` prints the plan and changes nothing). Same executor, same
-//! lock and same refusals as `apply`.
+//! `ristretto deploy`: ecspresso's one-step deploy — take the deploy lock, plan with the same
+//! flags under it, and apply at once (`--dry-run` prints the plan and changes nothing). Runners
+//! queued with `--lock-timeout` each plan after the previous one has finished.
 
 use crate::cli::DeployArgs;
 use crate::error::Error;
@@ -9,8 +9,8 @@ use super::Session;
 
 pub(super) async fn run(session: &Session<'_>, arguments: &DeployArgs) -> Result<u8, Error> {
     let execution = session.execution(&arguments.execution);
-    let plan = session.plan_now(&arguments.flags).await?;
     session
-        .show_and_apply(&plan, arguments.dry_run, &execution, "deploy")
-        .await
+        .deploy_now(&arguments.flags, arguments.dry_run, &execution, "deploy")
+        .await?;
+    Ok(crate::exit_code::SUCCESS)
 }

@@ -213,6 +213,9 @@ pub enum LockError {
     /// The store could not be reached or answered with an unexpected error.
     #[error("lock backend: {0}")]
     Backend(String),
+    /// The store itself does not exist (DynamoDB's ResourceNotFoundException: no such table).
+    #[error("lock backend: {0}")]
+    StoreMissing(String),
 }
 
 fn not_owner_message(
@@ -256,7 +259,7 @@ impl LockError {
                  release {}`",
                 holder.info.id
             )),
-            LockError::Backend(message) if message.contains("ResourceNotFoundException") => Some(
+            LockError::StoreMissing(_) => Some(
                 "create the lock table with `ristretto lock init` (or check the config's \
                  lock.dynamodb_table and the region)"
                     .into(),
@@ -458,7 +461,7 @@ mod tests {
 
     #[test]
     fn backend_hints_point_at_the_missing_table_or_bucket() {
-        let table = LockError::Backend(
+        let table = LockError::StoreMissing(
             "GetItem failed: ResourceNotFoundException: Requested resource not found".into(),
         );
         assert!(table.hint().unwrap().contains("ristretto lock init"));
