@@ -57,7 +57,7 @@ pub(super) async fn run(
             ));
         }
     }
-    let aws = Aws::new(aws_settings(global, None));
+    let aws = Aws::new(aws_settings(global, None, &Default::default())?);
     let cluster = arguments.cluster.clone();
     let (region, service_document, task_document) = {
         let region = aws.region().await?;

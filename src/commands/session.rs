@@ -9,14 +9,15 @@
 
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::apply::wait::DEFAULT_POLL_INTERVAL;
 use crate::apply::{WaitOptions, WaitUntil};
 use crate::aws::ecs::EcsApi;
 use crate::aws::lookups::RuntimeLookups;
-use crate::aws::sdk::{Aws, AwsSettings};
+use crate::aws::sdk::{Aws, AwsSettings, Timeouts};
 use crate::cli::{ExecutionArgs, GlobalArgs, PlanFlags, WaitFlags, WaitUntilArg};
-use crate::config::{ServiceConfig, envfile};
+use crate::config::{AwsConfig, ServiceConfig, envfile};
 use crate::error::Error;
 use crate::live::RevisionChoice;
 use crate::operation::{self, Execution, LockSetup, Planned};
@@ -39,7 +40,11 @@ impl<'run> Session<'run> {
         for warning in &project.config.warnings {
             output.warn(warning);
         }
-        let aws = Aws::new(aws_settings(global, project.config.region.clone()));
+        let aws = Aws::new(aws_settings(
+            global,
+            project.config.region.clone(),
+            &project.config.aws,
+        )?);
         crate::render::lookups::install(Rc::new(RuntimeLookups::current(Arc::clone(&aws))));
         Ok(Self {
             global,
@@ -267,13 +272,57 @@ impl<'run> Session<'run> {
 }
 
 /// What `--region`, `--profile` and `--assume-role-arn` say, with the config's region under
-/// `--region` (the SDK's default chain comes after both).
-pub(crate) fn aws_settings(global: &GlobalArgs, config_region: Option<String>) -> AwsSettings {
-    AwsSettings {
+/// `--region` (the SDK's default chain comes after both), and the SDK timeouts:
+/// `RISTRETTO_CONNECT_TIMEOUT`, `RISTRETTO_READ_TIMEOUT` and `RISTRETTO_ATTEMPT_TIMEOUT` (read
+/// after the envfiles), else the config's `aws` section, else the defaults.
+pub(crate) fn aws_settings(
+    global: &GlobalArgs,
+    config_region: Option<String>,
+    config_aws: &AwsConfig,
+) -> Result<AwsSettings, Error> {
+    let timeout =
+        |variable: &str, configured: Option<Duration>, default: Duration| match std::env::var(
+            variable,
+        )
+        .ok()
+        .filter(|text| !text.is_empty())
+        {
+            None => Ok(configured.unwrap_or(default)),
+            Some(text) => match crate::config::duration::parse(&text) {
+                Ok(duration) if !duration.is_zero() => Ok(duration),
+                Ok(_) => Err(format!("{text:?}: must be longer than zero")),
+                Err(message) => Err(message),
+            }
+            .map_err(|message| {
+                Error::usage(
+                    format!("{variable}: {message}"),
+                    Some("write a duration such as 5s or 1m".to_owned()),
+                )
+            }),
+        };
+    let defaults = Timeouts::DEFAULT;
+    Ok(AwsSettings {
         region: global.region.clone().or(config_region),
         profile: global.profile.clone(),
         assume_role_arn: global.assume_role_arn.clone(),
-    }
+        timeouts: Timeouts {
+            connect: timeout(
+                "RISTRETTO_CONNECT_TIMEOUT",
+                config_aws.connect_timeout,
+                defaults.connect,
+            )?,
+            read: timeout(
+                "RISTRETTO_READ_TIMEOUT",
+                config_aws.read_timeout,
+                defaults.read,
+            )?,
+            attempt: timeout(
+                "RISTRETTO_ATTEMPT_TIMEOUT",
+                config_aws.attempt_timeout,
+                defaults.attempt,
+            )?,
+        },
+    })
 }
 
 /// `--envfile` files enter the process environment in the order given, after argument

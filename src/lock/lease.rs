@@ -20,6 +20,11 @@ use super::{LockError, LockInfo, LockRecord, LockStore, NewLease, StoreOutcome};
 /// Leases are stored in whole seconds; a shorter one is raised to this.
 const MINIMUM_LEASE: Duration = Duration::from_secs(1);
 
+/// How long a holder whose lease was lost waits for its release to answer before it gives up
+/// (the lease expires by itself): a store that answers at all answers a delete in
+/// milliseconds, and one that does not is most likely why the lease was lost.
+pub const RELEASE_BUDGET_AFTER_LOSS: Duration = Duration::from_secs(1);
+
 /// Where progress goes: the apply command turns these into lines on stderr (or JSON events).
 /// Called from the acquiring task and from the background renewal task, so it must return
 /// quickly (push to a channel, print a line) and never block on the lock itself.
@@ -498,22 +503,39 @@ impl LockGuard {
     ///
     /// Cancel-safe: the delete runs in its own task, so dropping this future (a second Ctrl-C,
     /// a `select!`) does not abandon a half-sent release; it completes while the runtime runs.
+    ///
+    /// After a lease was lost to its deadline (the store stopped answering, most likely), the
+    /// release is still sent but waited for [`RELEASE_BUDGET_AFTER_LOSS`] at most: the holder
+    /// must stop at once, and the lease expires by itself anyway.
     pub async fn release(mut self) -> Result<(), LockError> {
         let active = self.active.take().expect("a guard is released only once");
         let shared = Arc::clone(&self.handle.shared);
-        let taken_over = stop(&shared, &active.renewal);
+        let stopped = stop(&shared, &active.renewal);
         // Wait for the aborted renewal so no renewal of ours is in flight from here on (a late
         // one would fail anyway: it is conditional on `Owner` and never recreates the record).
         let _ = active.renewal.await;
-        if let Some(reason) = taken_over {
+        if let Stopped::TakenOver(reason) = stopped {
             return Err(LockError::LeaseLost {
                 lock_id: shared.lock_id.clone(),
                 reason,
             });
         }
+        let lock_id = shared.lock_id.clone();
         let task = tokio::spawn(release_record(shared, active.store, active.events));
-        task.await
-            .unwrap_or_else(|error| Err(LockError::Backend(format!("release task: {error}"))))
+        let joined = match stopped {
+            Stopped::Lost => match tokio::time::timeout(RELEASE_BUDGET_AFTER_LOSS, task).await {
+                Ok(joined) => joined,
+                Err(_) => {
+                    return Err(LockError::Backend(format!(
+                        "the release of {lock_id} did not answer within {} after the lease \
+                         was lost",
+                        crate::config::duration::format(RELEASE_BUDGET_AFTER_LOSS)
+                    )));
+                }
+            },
+            _ => task.await,
+        };
+        joined.unwrap_or_else(|error| Err(LockError::Backend(format!("release task: {error}"))))
     }
 }
 
@@ -523,8 +545,8 @@ impl Drop for LockGuard {
             return;
         };
         let shared = Arc::clone(&self.handle.shared);
-        let taken_over = stop(&shared, &active.renewal);
-        if taken_over.is_none()
+        let stopped = stop(&shared, &active.renewal);
+        if !matches!(stopped, Stopped::TakenOver(_))
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
             runtime.spawn(release_record(shared, active.store, active.events));
@@ -532,18 +554,30 @@ impl Drop for LockGuard {
     }
 }
 
-/// Marks the lease released and stops the renewal task. `Some(reason)` if it had been taken
-/// over, in which case the record is someone else's and must not be touched.
-fn stop(shared: &Shared, renewal: &JoinHandle<()>) -> Option<String> {
-    let mut taken_over = None;
+/// How a guard's lease stood when it was stopped.
+enum Stopped {
+    /// Valid until now: release it as usual.
+    Held,
+    /// Lost to its deadline: the record may still be ours, release it without waiting long.
+    Lost,
+    /// Taken over (the reason): the record is someone else's and must not be touched.
+    TakenOver(String),
+}
+
+/// Marks the lease released and stops the renewal task.
+fn stop(shared: &Shared, renewal: &JoinHandle<()>) -> Stopped {
+    let mut stopped = Stopped::Held;
     shared.state.send_modify(|state| {
         state.released = true;
-        if let Some(loss) = state.lost.as_ref().filter(|loss| loss.taken_over) {
-            taken_over = Some(loss.reason.clone());
-        }
+        stopped = match &state.lost {
+            Some(loss) if loss.taken_over => Stopped::TakenOver(loss.reason.clone()),
+            Some(_) => Stopped::Lost,
+            None if Instant::now() >= state.valid_until => Stopped::Lost,
+            None => Stopped::Held,
+        };
     });
     renewal.abort();
-    taken_over
+    stopped
 }
 
 async fn release_record(
@@ -973,5 +1007,67 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(4));
         assert_eq!(guard.fence(), 2);
         guard.release().await.unwrap();
+    }
+
+    /// A store that stops answering after the acquisition: every later call hangs forever, as
+    /// a black-holed endpoint does.
+    #[derive(Debug, Default)]
+    struct SilentAfterAcquire {
+        inner: MemoryLockStore,
+    }
+
+    impl LockStore for SilentAfterAcquire {
+        fn describe(&self) -> String {
+            "silent".into()
+        }
+        fn create_or_take_expired<'a>(
+            &'a self,
+            lease: &'a NewLease,
+            now: i64,
+        ) -> StoreFuture<'a, StoreOutcome> {
+            self.inner.create_or_take_expired(lease, now)
+        }
+        fn renew<'a>(&'a self, _: &'a str, _: &'a str, _: i64) -> StoreFuture<'a, bool> {
+            Box::pin(std::future::pending())
+        }
+        fn release<'a>(&'a self, _: &'a str, _: &'a str) -> StoreFuture<'a, bool> {
+            Box::pin(std::future::pending())
+        }
+        fn read<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<LockRecord>> {
+            Box::pin(std::future::pending())
+        }
+        fn force_release<'a>(
+            &'a self,
+            _: &'a str,
+            _: Option<&'a str>,
+        ) -> StoreFuture<'a, LockRecord> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    /// Issue 16 §2: when the store goes silent, the lease is lost at its local deadline, the
+    /// work is cancelled, and the release is given up on after its short budget: the holder
+    /// stops within the lease instead of waiting for the store to come back.
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_store_loses_the_lease_and_the_holder_stops_within_its_budget() {
+        let store = Arc::new(SilentAfterAcquire::default());
+        let lease = Duration::from_secs(60);
+        let guard = Locker::new(store.clone())
+            .acquire("lock", info(), lease, Duration::ZERO)
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let held = crate::lock::hold_until_signal_or(guard, std::future::pending::<()>()).await;
+        let elapsed = started.elapsed();
+        let crate::lock::HoldOutcome::LeaseLost(error) = held.outcome else {
+            panic!("{:?}", held.outcome)
+        };
+        assert!(error.to_string().contains("not renewed in time"), "{error}");
+        let release = held.release.unwrap_err().to_string();
+        assert!(release.contains("did not answer within 1s"), "{release}");
+        assert!(
+            elapsed <= lease * 3 / 4 + RELEASE_BUDGET_AFTER_LOSS + Duration::from_millis(100),
+            "{elapsed:?}"
+        );
     }
 }

@@ -55,7 +55,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use clock::{ManualClock, OffsetClock, SystemClock, WallClock, format_rfc3339};
-pub use lease::{Backoff, LeaseHandle, LockEvent, LockEvents, LockGuard, Locker};
+pub use lease::{
+    Backoff, LeaseHandle, LockEvent, LockEvents, LockGuard, Locker, RELEASE_BUDGET_AFTER_LOSS,
+};
 pub use signal::{
     Held, HeldAll, HoldOutcome, Signal, hold_all_until_signal_or, hold_until_signal_or,
 };

@@ -109,7 +109,11 @@ pub(crate) async fn plan_and_apply(
     let guards = acquire_all(lock, execution, targets, &info).await?;
     let leases = leases_by_lock_id(&guards);
     let work = async {
-        let planned = make_plan().await?;
+        // Planning changes nothing, but a holder that lost its lease stops at once.
+        let planned = tokio::select! {
+            planned = make_plan() => planned?,
+            error = any_lease_lost(&leases) => return Err(error.into()),
+        };
         if let Some(section) = planned
             .plan
             .services
@@ -175,6 +179,16 @@ async fn acquire_all(
         }
     }
     Ok(guards)
+}
+
+/// Completes when one of the leases is lost (never, without leases).
+async fn any_lease_lost(leases: &BTreeMap<String, LeaseHandle>) -> crate::lock::LockError {
+    if leases.is_empty() {
+        return std::future::pending().await;
+    }
+    futures_util::future::select_all(leases.values().map(|lease| Box::pin(lease.lost())))
+        .await
+        .0
 }
 
 fn leases_by_lock_id(guards: &[LockGuard]) -> BTreeMap<String, LeaseHandle> {

@@ -24,6 +24,7 @@ mod revisions;
 mod rollback;
 mod run;
 mod selection;
+mod silent;
 mod status;
 mod terraform;
 mod verify;
