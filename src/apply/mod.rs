@@ -150,6 +150,17 @@ pub(crate) enum ApplyError {
     },
     #[error("{target}: the service disappeared while waiting for its rollout")]
     ServiceGone { target: Target },
+    /// Another deployment replaced ours mid-rollout, and it was not the circuit breaker.
+    #[error(
+        "{target}: the deployment was superseded: deployment {deployment} (not a rollback) now runs {running}{}",
+        format_events(events)
+    )]
+    Superseded {
+        target: Target,
+        running: String,
+        deployment: String,
+        events: Vec<String>,
+    },
 }
 
 fn format_events(events: &[String]) -> String {
@@ -167,6 +178,7 @@ impl ApplyError {
             ApplyError::Stale { .. } | ApplyError::AlreadyApplied { .. } => ApplyErrorKind::Refused,
             ApplyError::RolledBack { .. }
             | ApplyError::DeploymentFailed { .. }
+            | ApplyError::Superseded { .. }
             | ApplyError::Timeout { .. } => ApplyErrorKind::DeploymentFailed,
             ApplyError::Lock(error) if error.is_held() => ApplyErrorKind::LockHeld,
             _ => ApplyErrorKind::Error,
@@ -192,6 +204,11 @@ impl ApplyError {
             ApplyError::Live(error) => error.hint(),
             ApplyError::Lock(error) => error.hint(),
             ApplyError::ServiceGone { .. } => None,
+            ApplyError::Superseded { .. } => Some(
+                "someone else deployed the service while this rollout ran (with the lock held: \
+                 outside ristretto); ristretto status shows what runs"
+                    .into(),
+            ),
         }
     }
 }
@@ -354,8 +371,16 @@ pub(crate) async fn apply_section(
     if let Some(expected) = &rollout_task_definition {
         match wait {
             Some(options) => {
-                wait::wait_for_rollout(ecs, target, expected, options, seen_events, reporter)
-                    .await?;
+                let waited =
+                    wait::wait_for_rollout(ecs, target, expected, options, seen_events, reporter)
+                        .await;
+                if let Err(superseded @ ApplyError::Superseded { .. }) = waited {
+                    // Replaced by someone else: if it was a runner that took our lease over,
+                    // that is what to say (exit 1, the lock was lost), not a failed rollout.
+                    lease.confirm().await?;
+                    return Err(superseded);
+                }
+                waited?;
             }
             None => reporter.report(ApplyEvent::NotWaiting {
                 target: target.clone(),

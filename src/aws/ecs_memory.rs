@@ -296,15 +296,29 @@ fn advance_rollout(service: &mut Value, definitions: &BTreeMap<String, Vec<Value
             .find(|deployment| deployment["status"] == "ACTIVE")
             .cloned();
         if let Some(previous) = previous {
+            // As ECS does: a new deployment of the previous revision, which says it is a
+            // rollback, next to ours, FAILED.
             let previous_definition = text(&previous, "taskDefinition");
-            let id = text(&previous, "id");
-            service["deployments"] = json!([deployment(
-                &id,
+            let mut rollback = deployment(
+                &format!("{}-rollback", text(&primary, "id")),
                 "PRIMARY",
                 &previous_definition,
                 count,
-                "COMPLETED"
-            )]);
+                "COMPLETED",
+            );
+            rollback["rolloutStateReason"] = json!(format!(
+                "ECS deployment circuit breaker: rolling back to deploymentId {}.",
+                text(&previous, "id")
+            ));
+            let mut failed = deployment(
+                &text(&primary, "id"),
+                "ACTIVE",
+                &task_definition,
+                count,
+                "FAILED",
+            );
+            failed["runningCount"] = json!(0);
+            service["deployments"] = json!([rollback, failed]);
             service["taskDefinition"] = json!(previous_definition);
         } else {
             let id = text(&primary, "id");

@@ -21,8 +21,9 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveStatus,
 };
 
+use super::server_clock::ServerClock;
 use crate::lock::{
-    LockError, LockInfo, LockRecord, LockStore, NewLease, StoreFuture, StoreOutcome,
+    LockError, LockInfo, LockRecord, LockStore, NewLease, ServerDate, StoreFuture, StoreOutcome,
 };
 
 const LOCK_ID: &str = "LockID";
@@ -50,6 +51,8 @@ fn names() -> HashMap<String, String> {
 pub struct DynamoDbLockStore {
     client: Client,
     table: String,
+    /// DynamoDB's clock, from the `Date` of its answers (lock invariant 9).
+    server_clock: ServerClock,
 }
 
 impl DynamoDbLockStore {
@@ -58,10 +61,21 @@ impl DynamoDbLockStore {
         Self::new(Client::new(config), table)
     }
 
+    /// The store of `table` on `client`'s configuration, with the interceptor that reads
+    /// DynamoDB's clock added.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
+        let server_clock = ServerClock::default();
+        let client = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .interceptor(server_clock.clone())
+                .build(),
+        );
         Self {
             client,
             table: table.into(),
+            server_clock,
         }
     }
 
@@ -265,6 +279,10 @@ impl DynamoDbLockStore {
 impl LockStore for DynamoDbLockStore {
     fn describe(&self) -> String {
         format!("DynamoDB table {}", self.table)
+    }
+
+    fn server_date(&self) -> Option<ServerDate> {
+        self.server_clock.latest()
     }
 
     fn create_or_take_expired<'a>(

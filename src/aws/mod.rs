@@ -18,6 +18,7 @@ pub(crate) mod lookups;
 pub(crate) mod model;
 pub(crate) mod s3;
 pub(crate) mod sdk;
+pub(crate) mod server_clock;
 pub mod servicediscovery;
 pub(crate) mod ssm;
 

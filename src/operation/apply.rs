@@ -680,4 +680,106 @@ mod tests {
         let api = ecs.service_document("web", "api").unwrap();
         assert!(api["taskDefinition"].as_str().unwrap().ends_with("api:3"));
     }
+
+    fn update_to(ecs: &MemoryEcs, revision: &str) -> impl std::future::Future<Output = ()> {
+        let update = ServiceUpdate {
+            task_definition: Some(revision.to_owned()),
+            fields: Default::default(),
+            force_new_deployment: false,
+        };
+        async move {
+            ecs.update_service("web", "api", &update).await.unwrap();
+        }
+    }
+
+    /// Issue 16 §3: a holder whose lease was taken over (by a runner whose clock was far
+    /// ahead, as in the issue) and whose deployment was replaced says that its lock was taken
+    /// over — never that its deployment was rolled back.
+    #[tokio::test]
+    async fn a_deployment_replaced_by_a_runner_that_took_the_lock_over_says_so() {
+        let ecs = MemoryEcs::new();
+        ecs.deploy_service("web", "api", "nginx:1", 1);
+        ecs.set_rollout_steps(1_000);
+        let store = Arc::new(MemoryLockStore::new());
+        let (mut execution, _) = execution(true);
+        execution.wait.as_mut().unwrap().poll_interval = Duration::from_millis(20);
+        let gate = ecs.gate("UpdateService");
+        let holder = deploy(&ecs, &store, &execution, "nginx:2");
+        let thief = async {
+            gate.reached.await.unwrap();
+            let _ = gate.resume.send(());
+            // The skewed runner: its clock an hour ahead, so the live lease looks expired.
+            let guard = Locker::new(Arc::clone(&store) as Arc<dyn LockStore>)
+                .with_clock(Arc::new(crate::lock::OffsetClock {
+                    inner: Arc::new(crate::lock::SystemClock),
+                    offset_seconds: 3600,
+                }))
+                .ignoring_server_clock()
+                .acquire(
+                    &target("api").lock_id(),
+                    crate::lock::LockInfo::current("deploy", None),
+                    Duration::from_secs(30),
+                    Duration::ZERO,
+                )
+                .await
+                .unwrap();
+            ecs.register("api", "nginx:3");
+            update_to(&ecs, "api:3").await;
+            guard
+        };
+        let (result, thief) = tokio::join!(holder, thief);
+        let error = result.unwrap_err();
+        let text = error.to_string();
+        assert_eq!(error.exit_code(), exit_code::ERROR, "{text}");
+        assert!(
+            text.contains("lost the deploy lock") && text.contains("taken over by"),
+            "{text}"
+        );
+        assert!(!text.contains("rolled back"), "{text}");
+        thief.release().await.unwrap();
+    }
+
+    /// A deployment replaced while the holder keeps its lease (someone deployed outside
+    /// ristretto) is reported as superseded, exit 5, not as a rollback.
+    #[tokio::test]
+    async fn a_deployment_replaced_outside_ristretto_is_superseded_not_rolled_back() {
+        let ecs = MemoryEcs::new();
+        ecs.deploy_service("web", "api", "nginx:1", 1);
+        ecs.set_rollout_steps(1_000);
+        let store = Arc::new(MemoryLockStore::new());
+        let (mut execution, _) = execution(true);
+        execution.wait.as_mut().unwrap().poll_interval = Duration::from_millis(20);
+        let gate = ecs.gate("UpdateService");
+        let holder = deploy(&ecs, &store, &execution, "nginx:2");
+        let console = async {
+            gate.reached.await.unwrap();
+            let _ = gate.resume.send(());
+            ecs.register("api", "nginx:3");
+            update_to(&ecs, "api:3").await;
+        };
+        let (result, ()) = tokio::join!(holder, console);
+        let error = result.unwrap_err();
+        let text = error.to_string();
+        assert_eq!(error.exit_code(), exit_code::DEPLOYMENT_FAILED, "{text}");
+        assert!(text.contains("the deployment was superseded"), "{text}");
+        assert!(text.contains("now runs api:3"), "{text}");
+        assert!(!locked(&store, "api").await);
+    }
+
+    /// The circuit breaker's rollback is still a rollback (exit 5).
+    #[tokio::test]
+    async fn a_circuit_breaker_rollback_is_reported_as_a_rollback() {
+        let ecs = MemoryEcs::new();
+        ecs.deploy_service("web", "api", "nginx:1", 1);
+        let store = Arc::new(MemoryLockStore::new());
+        let (execution, _) = execution(true);
+        let error = deploy(&ecs, &store, &execution, "nginx:fail")
+            .await
+            .unwrap_err();
+        assert_eq!(error.exit_code(), exit_code::DEPLOYMENT_FAILED);
+        assert!(
+            error.to_string().contains("the deployment was rolled back"),
+            "{error}"
+        );
+    }
 }

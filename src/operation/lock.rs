@@ -12,7 +12,7 @@ use crate::config::{Config, DEFAULT_LOCK_TABLE, LockConfig};
 use crate::error::Error;
 use crate::lock::{
     HoldOutcome, LeaseHandle, LockError, LockInfo, LockRecord, LockStore, Locker, NewLease,
-    StoreFuture, StoreOutcome, hold_until_signal_or,
+    ServerDate, StoreFuture, StoreOutcome, hold_until_signal_or,
 };
 use crate::plan::Target;
 
@@ -137,6 +137,10 @@ impl LockStore for CreatedOnFirstUse {
         expected_owner: Option<&'a str>,
     ) -> StoreFuture<'a, LockRecord> {
         self.inner.force_release(lock_id, expected_owner)
+    }
+
+    fn server_date(&self) -> Option<ServerDate> {
+        self.inner.server_date()
     }
 }
 

@@ -25,6 +25,7 @@ mod rollback;
 mod run;
 mod selection;
 mod silent;
+mod skew;
 mod status;
 mod terraform;
 mod verify;
