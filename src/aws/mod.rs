@@ -11,6 +11,7 @@ pub(crate) mod ecs_memory;
 pub(crate) mod ecs_sdk;
 pub(crate) mod elbv2;
 pub(crate) mod iam;
+pub(crate) mod kms;
 pub mod lock_dynamodb;
 pub mod lock_s3;
 pub(crate) mod logs;

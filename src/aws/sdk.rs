@@ -162,6 +162,10 @@ impl Aws {
         Ecr::new(self.sdk_config().await)
     }
 
+    pub(crate) async fn kms(&self) -> super::kms::Kms {
+        super::kms::Kms::new(self.sdk_config().await)
+    }
+
     pub(crate) async fn load_balancing(&self) -> LoadBalancing {
         LoadBalancing::new(self.sdk_config().await)
     }

@@ -1,5 +1,7 @@
 //! `ristretto apply [PLANFILE]`: execute exactly a saved plan under the deploy lock — refused
-//! (exit 4) when its digest or version is wrong, it was made for another target or environment,
+//! (exit 4) when its digest or version is wrong, it is not the reviewed one (`--expect-digest`),
+//! its KMS signature does not verify (config `plan_signing`), it was made for another target or
+//! environment,
 //! the live service changed since (stale), or it was applied already. Without a plan file: with
 //! `--auto-approve`, take the lock and plan under it, as `deploy` does; otherwise plan now, show
 //! the plan, ask for confirmation on a terminal (with no terminal it fails instead of hanging),
@@ -41,6 +43,13 @@ pub(super) async fn run(session: &Session<'_>, arguments: &ApplyArgs) -> Result<
         return Ok(exit_code::SUCCESS);
     };
     let plan = operation::load_plan(source, &session.aws).await?;
+    // Is it the reviewed plan? Before anything else reads it further.
+    if let Some(expected) = &arguments.expect_digest {
+        operation::check_expected_digest(&plan, expected)?;
+    }
+    if let Some(signing) = &session.project.config.plan_signing {
+        operation::check_plan_signature(&plan, &session.aws.kms().await, Some(signing)).await?;
+    }
     operation::check_plan_matches(
         &plan,
         &session.project.config,

@@ -15,6 +15,7 @@ mod matching;
 mod plan;
 mod plan_file;
 mod service;
+mod signing;
 
 pub(crate) use apply::{Execution, apply_confirmed_plan, apply_plan, plan_and_apply};
 pub(crate) use lock::{LockSetup, open_lock, under_service_lock};
@@ -24,3 +25,4 @@ pub(crate) use plan_file::{load_plan, save_plan};
 pub(crate) use service::{
     live_service, revisions_in_use, rollback_plan, running_task_definition, scale_plan,
 };
+pub(crate) use signing::{check_expected_digest, check_plan_signature, sign_plan};

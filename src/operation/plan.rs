@@ -89,6 +89,7 @@ pub(crate) async fn compute_plan_and_live(
         services,
         secret_patterns: options.secret_patterns.clone(),
         digest: String::new(),
+        signature: None,
     });
     Ok(Planned { plan, live: states })
 }

@@ -64,8 +64,22 @@ pub(crate) struct Plan {
     /// what `plan` did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secret_patterns: Vec<String>,
-    /// SHA-256 of the canonical JSON of every other field (`file::digest`).
+    /// SHA-256 of the canonical JSON of every other field but `signature` (`file::digest`).
     pub digest: String,
+    /// A KMS signature of the digest, when the config has `plan_signing` (made by `plan -o`,
+    /// checked by `apply` before anything else).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<PlanSignature>,
+}
+
+/// Who vouches for a plan: a KMS signature of `ristretto-plan:sha256:<digest>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PlanSignature {
+    /// The key's ARN, as KMS answered (informative: `apply` verifies with the config's key).
+    pub kms_key_id: String,
+    pub signing_algorithm: String,
+    /// Base64.
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

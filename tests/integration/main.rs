@@ -24,6 +24,7 @@ mod revisions;
 mod rollback;
 mod run;
 mod selection;
+mod signing;
 mod silent;
 mod skew;
 mod status;
