@@ -22,9 +22,9 @@ fi
 if ! command -v faketime >/dev/null; then
   # The clock-skew tests run ristretto under libfaketime (tests/integration/skew.rs).
   echo "==> installing faketime: apt-get install faketime" >&2
-  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-  $sudo apt-get install -y -qq faketime >/dev/null 2>&1 || {
-    $sudo apt-get update -qq && $sudo apt-get install -y -qq faketime >/dev/null
+  as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+  as_root apt-get install -y -qq faketime >/dev/null 2>&1 || {
+    as_root apt-get update -qq && as_root apt-get install -y -qq faketime >/dev/null
   }
 fi
 
