@@ -694,11 +694,30 @@ pub(crate) struct ApplyArgs {
     #[arg(long)]
     pub(crate) auto_approve: bool,
 
+    /// Apply the plan file only if its digest is this one (the full SHA-256 a reviewer saw,
+    /// e.g. in the pull request's plan comment); any other plan is refused with exit 4
+    #[arg(long, value_name = "HEX", requires = "plan", value_parser = parse_digest)]
+    pub(crate) expect_digest: Option<String>,
+
     #[command(flatten)]
     pub(crate) flags: PlanFlags,
 
     #[command(flatten)]
     pub(crate) execution: ExecutionArgs,
+}
+
+/// A plan digest as `--expect-digest` takes it: all 64 hex digits of the SHA-256 (a prefix
+/// would let a forged plan match with a feasible search), any case.
+fn parse_digest(text: &str) -> Result<String, String> {
+    let digest = text.trim().to_ascii_lowercase();
+    if digest.len() == 64 && digest.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        Ok(digest)
+    } else {
+        Err(format!(
+            "{text:?} is not a plan digest: expected the 64 hex digits of its SHA-256 (ristretto \
+             show PLANFILE --format json prints it)"
+        ))
+    }
 }
 
 #[derive(Debug, Args)]

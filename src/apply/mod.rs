@@ -14,7 +14,7 @@ use crate::aws::ecs::{Deployment, EcsApi, ServiceUpdate, Tag, task_definition_sh
 use crate::live::{self, LiveError, RevisionChoice};
 use crate::lock::{LeaseHandle, LockError, LockEvent};
 use crate::normalize::RISTRETTO_TAG_PREFIX;
-use crate::plan::{self, Action, ServicePlan, Target, TaskDefinitionRef};
+use crate::plan::{self, Action, LiveState, ServicePlan, Target, TaskDefinitionRef};
 
 pub(crate) use wait::{WaitOptions, WaitUntil};
 
@@ -150,6 +150,17 @@ pub(crate) enum ApplyError {
     },
     #[error("{target}: the service disappeared while waiting for its rollout")]
     ServiceGone { target: Target },
+    /// Another deployment replaced ours mid-rollout, and it was not the circuit breaker.
+    #[error(
+        "{target}: the deployment was superseded: deployment {deployment} (not a rollback) now runs {running}{}",
+        format_events(events)
+    )]
+    Superseded {
+        target: Target,
+        running: String,
+        deployment: String,
+        events: Vec<String>,
+    },
 }
 
 fn format_events(events: &[String]) -> String {
@@ -167,6 +178,7 @@ impl ApplyError {
             ApplyError::Stale { .. } | ApplyError::AlreadyApplied { .. } => ApplyErrorKind::Refused,
             ApplyError::RolledBack { .. }
             | ApplyError::DeploymentFailed { .. }
+            | ApplyError::Superseded { .. }
             | ApplyError::Timeout { .. } => ApplyErrorKind::DeploymentFailed,
             ApplyError::Lock(error) if error.is_held() => ApplyErrorKind::LockHeld,
             _ => ApplyErrorKind::Error,
@@ -192,6 +204,11 @@ impl ApplyError {
             ApplyError::Live(error) => error.hint(),
             ApplyError::Lock(error) => error.hint(),
             ApplyError::ServiceGone { .. } => None,
+            ApplyError::Superseded { .. } => Some(
+                "someone else deployed the service while this rollout ran (with the lock held: \
+                 outside ristretto); ristretto status shows what runs"
+                    .into(),
+            ),
         }
     }
 }
@@ -212,56 +229,42 @@ pub(crate) struct SectionOutcome {
     pub changed: bool,
 }
 
+/// What apply knows about the live state a section's plan was computed against, which decides
+/// what it checks before the first mutating call (ARCHITECTURE.md §5).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Basis<'a> {
+    /// A plan made before this lease was taken (a plan file, or one a person confirmed): the
+    /// live state is read again under the lease and the plan refused when it is stale. With
+    /// `record`, a plan file's id is also checked against the service's `ristretto:plan-id`
+    /// tag (refused when applied already) and recorded there afterwards.
+    Recheck { plan_id: &'a str, record: bool },
+    /// Planned under the very lease the caller holds, from this live state: nothing can have
+    /// changed it but ourselves, so there is nothing to read again, and no plan id to record
+    /// (the plan is never saved, so it cannot be applied twice).
+    PlannedUnderLease(&'a LiveState),
+}
+
 /// Applies one service section under `lease`. `wait: None` is `--no-wait`.
 pub(crate) async fn apply_section(
     ecs: &impl EcsApi,
-    plan_id: &str,
     section: &ServicePlan,
+    basis: Basis<'_>,
     lease: &LeaseHandle,
     wait: Option<&WaitOptions>,
     reporter: &dyn Reporter,
 ) -> Result<SectionOutcome, ApplyError> {
     let target = &section.target;
-    let family = section
-        .desired
-        .task_definition
-        .get("family")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-
-    // Under the lock, the live state must still be the one the plan was computed against.
-    let live = live::fetch(
-        ecs,
-        target,
-        &family,
-        section.desired.service.is_some(),
-        RevisionChoice::FromFile,
-    )
-    .await?;
-    if let Some(service) = &live.service
-        && applied_plan_id(&service.document).as_deref() == Some(plan_id)
-    {
-        return Err(ApplyError::AlreadyApplied {
-            target: target.clone(),
-            plan_id: plan_id.to_owned(),
-        });
-    }
-    let now = plan::fingerprint(&section.desired, &live, &section.normalize);
-    let sets_desired_count = section.actions.iter().any(|action| match action {
-        Action::UpdateService { fields, .. } => fields.contains_key("desiredCount"),
-        _ => false,
-    });
-    let differences = section.base.differences(&now, sets_desired_count);
-    if !differences.is_empty() {
-        return Err(ApplyError::Stale {
-            target: target.clone(),
-            differences,
-        });
-    }
-    reporter.report(ApplyEvent::PlanCurrent {
-        target: target.clone(),
-    });
+    let reread;
+    let live = match basis {
+        Basis::PlannedUnderLease(live) => live,
+        Basis::Recheck { plan_id, record } => {
+            reread = recheck(ecs, section, plan_id, record).await?;
+            reporter.report(ApplyEvent::PlanCurrent {
+                target: target.clone(),
+            });
+            &reread
+        }
+    };
     let seen_events: HashSet<String> = live
         .service
         .as_ref()
@@ -368,8 +371,16 @@ pub(crate) async fn apply_section(
     if let Some(expected) = &rollout_task_definition {
         match wait {
             Some(options) => {
-                wait::wait_for_rollout(ecs, target, expected, options, seen_events, reporter)
-                    .await?;
+                let waited =
+                    wait::wait_for_rollout(ecs, target, expected, options, seen_events, reporter)
+                        .await;
+                if let Err(superseded @ ApplyError::Superseded { .. }) = waited {
+                    // Replaced by someone else: if it was a runner that took our lease over,
+                    // that is what to say (exit 1, the lock was lost), not a failed rollout.
+                    lease.confirm().await?;
+                    return Err(superseded);
+                }
+                waited?;
             }
             None => reporter.report(ApplyEvent::NotWaiting {
                 target: target.clone(),
@@ -377,8 +388,15 @@ pub(crate) async fn apply_section(
         }
     }
 
-    // Record the plan as applied, so that the same plan is never applied twice.
-    if let Some(service_arn) = &outcome.service_arn {
+    // Record a plan file as applied, so that the same plan is never applied twice.
+    if let (
+        Basis::Recheck {
+            plan_id,
+            record: true,
+        },
+        Some(service_arn),
+    ) = (basis, &outcome.service_arn)
+    {
         lease.check_valid()?;
         ecs.tag_resource(
             service_arn,
@@ -390,6 +408,54 @@ pub(crate) async fn apply_section(
         .await?;
     }
     Ok(outcome)
+}
+
+/// Reads the live state again under the lease and refuses a section whose plan is stale (or,
+/// with `record`, was applied already).
+async fn recheck(
+    ecs: &impl EcsApi,
+    section: &ServicePlan,
+    plan_id: &str,
+    record: bool,
+) -> Result<LiveState, ApplyError> {
+    let target = &section.target;
+    let family = section
+        .desired
+        .task_definition
+        .get("family")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let live = live::fetch(
+        ecs,
+        target,
+        &family,
+        section.desired.service.is_some(),
+        RevisionChoice::FromFile,
+    )
+    .await?;
+    if record
+        && let Some(service) = &live.service
+        && applied_plan_id(&service.document).as_deref() == Some(plan_id)
+    {
+        return Err(ApplyError::AlreadyApplied {
+            target: target.clone(),
+            plan_id: plan_id.to_owned(),
+        });
+    }
+    let now = plan::fingerprint(&section.desired, &live, &section.normalize);
+    let sets_desired_count = section.actions.iter().any(|action| match action {
+        Action::UpdateService { fields, .. } => fields.contains_key("desiredCount"),
+        _ => false,
+    });
+    let differences = section.base.differences(&now, sets_desired_count);
+    if !differences.is_empty() {
+        return Err(ApplyError::Stale {
+            target: target.clone(),
+            differences,
+        });
+    }
+    Ok(live)
 }
 
 /// The id of the last plan applied to a service, from its `ristretto:plan-id` tag.

@@ -7,8 +7,10 @@
 //! definition and its rolloutState is COMPLETED — or, where ECS reports no rolloutState
 //! (circuit breaker off on older services), it is the only deployment and runs the desired
 //! count. `--wait-until stable` additionally waits until it is the only deployment.
-//! Failure: the PRIMARY deployment runs another task definition (the circuit breaker rolled
-//! back), or it is FAILED.
+//! Failure: the PRIMARY deployment runs another task definition — rolled back when ECS says the
+//! circuit breaker did it (our deployment FAILED, "rolling back" in the primary's reason or in
+//! the service's events), superseded otherwise (someone else deployed: never reported as a
+//! rollback) —, or it is FAILED.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -39,9 +41,17 @@ pub(crate) const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 pub(crate) enum RolloutStatus {
     InProgress,
     Done,
-    /// The PRIMARY deployment runs another task definition than ours.
+    /// The circuit breaker rolled our deployment back: the PRIMARY deployment runs another
+    /// task definition, and ECS says it is a rollback (our deployment FAILED, or the primary's
+    /// reason or a service event says "rolling back").
     RolledBack {
         running: String,
+    },
+    /// Another deployment replaced ours, and nothing says the circuit breaker did it: someone
+    /// else deployed (another runner that took the lock over, the console, …).
+    Superseded {
+        running: String,
+        deployment: String,
     },
     Failed {
         reason: String,
@@ -58,8 +68,22 @@ pub(crate) fn assess(
         return RolloutStatus::InProgress;
     };
     if !same_task_definition(&primary.task_definition, expected_task_definition) {
-        return RolloutStatus::RolledBack {
-            running: task_definition_short_name(&primary.task_definition).to_owned(),
+        let running = task_definition_short_name(&primary.task_definition).to_owned();
+        let ours_failed = service.deployments.iter().any(|deployment| {
+            same_task_definition(&deployment.task_definition, expected_task_definition)
+                && deployment.rollout_state.as_deref() == Some("FAILED")
+        });
+        let rolling_back = primary
+            .rollout_state_reason
+            .as_deref()
+            .is_some_and(says_rolling_back);
+        return if ours_failed || rolling_back {
+            RolloutStatus::RolledBack { running }
+        } else {
+            RolloutStatus::Superseded {
+                running,
+                deployment: primary.id.clone(),
+            }
         };
     }
     if primary.rollout_state.as_deref() == Some("FAILED") {
@@ -86,6 +110,13 @@ pub(crate) fn assess(
     } else {
         RolloutStatus::InProgress
     }
+}
+
+/// How ECS words a circuit-breaker rollback, in a deployment's `rolloutStateReason` ("ECS
+/// deployment circuit breaker: rolling back to deploymentId ecs-svc/…") and in the service's
+/// events ("(service api) rolling back to deployment ecs-svc/…").
+fn says_rolling_back(text: &str) -> bool {
+    text.contains("rolling back")
 }
 
 /// ARNs, `family:revision` and an emulator's raw strings all name a revision the same way.
@@ -150,6 +181,28 @@ pub(crate) async fn wait_for_rollout(
                 return Err(ApplyError::RolledBack {
                     target: target.clone(),
                     running,
+                    events: last_events(),
+                });
+            }
+            // The rollback's deployment may be all that is left by the time we look; its
+            // events still say what happened.
+            RolloutStatus::Superseded { running, .. }
+                if recent_events.iter().any(|event| says_rolling_back(event)) =>
+            {
+                return Err(ApplyError::RolledBack {
+                    target: target.clone(),
+                    running,
+                    events: last_events(),
+                });
+            }
+            RolloutStatus::Superseded {
+                running,
+                deployment,
+            } => {
+                return Err(ApplyError::Superseded {
+                    target: target.clone(),
+                    running,
+                    deployment,
                     events: last_events(),
                 });
             }
@@ -236,6 +289,32 @@ mod tests {
         ]));
         assert_eq!(
             assess(&rolled_back, OURS, WaitUntil::Deployed),
+            RolloutStatus::RolledBack {
+                running: "api:1".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_primary_that_ecs_does_not_call_a_rollback_is_a_superseding_deployment() {
+        let replaced = service(json!([
+            {"id": "x", "status": "PRIMARY", "taskDefinition": "arn:aws:ecs:r:1:task-definition/api:3", "desiredCount": 2, "runningCount": 0, "rolloutState": "IN_PROGRESS"},
+            {"id": "n", "status": "ACTIVE", "taskDefinition": OURS, "rolloutState": "IN_PROGRESS"}
+        ]));
+        assert_eq!(
+            assess(&replaced, OURS, WaitUntil::Deployed),
+            RolloutStatus::Superseded {
+                running: "api:3".into(),
+                deployment: "x".into()
+            }
+        );
+        // ECS's rollback deployment says so in its reason, even once ours has drained away.
+        let rolling_back = service(json!([
+            {"id": "r", "status": "PRIMARY", "taskDefinition": "arn:aws:ecs:r:1:task-definition/api:1", "rolloutState": "IN_PROGRESS",
+             "rolloutStateReason": "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1."}
+        ]));
+        assert_eq!(
+            assess(&rolling_back, OURS, WaitUntil::Deployed),
             RolloutStatus::RolledBack {
                 running: "api:1".into()
             }

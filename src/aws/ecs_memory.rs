@@ -39,6 +39,10 @@ struct State {
     services: BTreeMap<(String, String), Value>,
     calls: Vec<String>,
     next_deployment: u64,
+    /// How many describes a rollout started from now on takes (0 and 1: the next one).
+    rollout_steps: usize,
+    /// Describes left before a rollout completes, by deployment id.
+    steps_left: BTreeMap<String, usize>,
 }
 
 /// A paused operation: `reached` fires when it was made, and it completes once `resume` fires.
@@ -105,6 +109,12 @@ impl MemoryEcs {
             .insert((cluster.to_owned(), name.to_owned()), service);
     }
 
+    /// Rollouts started from now on complete on the `steps`-th describe of their service, as
+    /// the emulator's `ristretto-test:rollout-steps` tag makes them.
+    pub(crate) fn set_rollout_steps(&self, steps: usize) {
+        self.state.lock().unwrap().rollout_steps = steps;
+    }
+
     /// Changes a service's document as ECS would have (a field only ECS fills in).
     pub(crate) fn edit_service(&self, cluster: &str, name: &str, edit: impl FnOnce(&mut Value)) {
         let mut state = self.state.lock().unwrap();
@@ -169,7 +179,15 @@ impl MemoryEcs {
         let service = state
             .services
             .get_mut(&(cluster.to_owned(), name.to_owned()))?;
-        advance_rollout(service, &state.task_definitions);
+        let primary = service["deployments"]
+            .as_array()
+            .and_then(|deployments| deployments.first())
+            .map(|primary| text(primary, "id"))
+            .unwrap_or_default();
+        match state.steps_left.get_mut(&primary) {
+            Some(left) if *left > 1 => *left -= 1,
+            _ => advance_rollout(service, &state.task_definitions),
+        }
         (service["status"] != "INACTIVE").then(|| LiveService::from_document(service.clone()))
     }
 }
@@ -193,7 +211,11 @@ fn deployment(id: &str, status: &str, task_definition: &str, count: i64, rollout
 
 fn next_deployment_id(state: &mut State) -> String {
     state.next_deployment += 1;
-    format!("ecs-svc/{:019}", state.next_deployment)
+    let id = format!("ecs-svc/{:019}", state.next_deployment);
+    if state.rollout_steps > 1 {
+        state.steps_left.insert(id.clone(), state.rollout_steps);
+    }
+    id
 }
 
 fn register_in(state: &mut State, document: &Value) -> String {
@@ -274,15 +296,29 @@ fn advance_rollout(service: &mut Value, definitions: &BTreeMap<String, Vec<Value
             .find(|deployment| deployment["status"] == "ACTIVE")
             .cloned();
         if let Some(previous) = previous {
+            // As ECS does: a new deployment of the previous revision, which says it is a
+            // rollback, next to ours, FAILED.
             let previous_definition = text(&previous, "taskDefinition");
-            let id = text(&previous, "id");
-            service["deployments"] = json!([deployment(
-                &id,
+            let mut rollback = deployment(
+                &format!("{}-rollback", text(&primary, "id")),
                 "PRIMARY",
                 &previous_definition,
                 count,
-                "COMPLETED"
-            )]);
+                "COMPLETED",
+            );
+            rollback["rolloutStateReason"] = json!(format!(
+                "ECS deployment circuit breaker: rolling back to deploymentId {}.",
+                text(&previous, "id")
+            ));
+            let mut failed = deployment(
+                &text(&primary, "id"),
+                "ACTIVE",
+                &task_definition,
+                count,
+                "FAILED",
+            );
+            failed["runningCount"] = json!(0);
+            service["deployments"] = json!([rollback, failed]);
             service["taskDefinition"] = json!(previous_definition);
         } else {
             let id = text(&primary, "id");

@@ -21,8 +21,9 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveStatus,
 };
 
+use super::server_clock::ServerClock;
 use crate::lock::{
-    LockError, LockInfo, LockRecord, LockStore, NewLease, StoreFuture, StoreOutcome,
+    LockError, LockInfo, LockRecord, LockStore, NewLease, ServerDate, StoreFuture, StoreOutcome,
 };
 
 const LOCK_ID: &str = "LockID";
@@ -50,6 +51,8 @@ fn names() -> HashMap<String, String> {
 pub struct DynamoDbLockStore {
     client: Client,
     table: String,
+    /// DynamoDB's clock, from the `Date` of its answers (lock invariant 9).
+    server_clock: ServerClock,
 }
 
 impl DynamoDbLockStore {
@@ -58,10 +61,21 @@ impl DynamoDbLockStore {
         Self::new(Client::new(config), table)
     }
 
+    /// The store of `table` on `client`'s configuration, with the interceptor that reads
+    /// DynamoDB's clock added.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
+        let server_clock = ServerClock::default();
+        let client = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .interceptor(server_clock.clone())
+                .build(),
+        );
         Self {
             client,
             table: table.into(),
+            server_clock,
         }
     }
 
@@ -267,6 +281,10 @@ impl LockStore for DynamoDbLockStore {
         format!("DynamoDB table {}", self.table)
     }
 
+    fn server_date(&self) -> Option<ServerDate> {
+        self.server_clock.latest()
+    }
+
     fn create_or_take_expired<'a>(
         &'a self,
         lease: &'a NewLease,
@@ -319,7 +337,12 @@ where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    LockError::Backend(super::sdk_error(operation, error).to_string())
+    let error = super::sdk_error(operation, error);
+    if error.code() == Some("ResourceNotFoundException") {
+        LockError::StoreMissing(error.to_string())
+    } else {
+        LockError::Backend(error.to_string())
+    }
 }
 
 /// A lock item → [`LockRecord`]. A missing `Fence` (an item written by hand) counts as 0.

@@ -19,7 +19,10 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::lock::{LockError, LockRecord, LockStore, NewLease, StoreFuture, StoreOutcome};
+use super::server_clock::ServerClock;
+use crate::lock::{
+    LockError, LockRecord, LockStore, NewLease, ServerDate, StoreFuture, StoreOutcome,
+};
 
 /// How often an operation re-reads an object that changed under it before giving up.
 const ATTEMPTS: usize = 5;
@@ -83,6 +86,8 @@ impl S3Location {
 pub struct S3LockStore {
     client: Client,
     location: S3Location,
+    /// S3's clock, from the `Date` of its answers (lock invariant 9).
+    server_clock: ServerClock,
 }
 
 /// How S3 refused a conditional request.
@@ -124,8 +129,22 @@ enum Written {
 }
 
 impl S3LockStore {
+    /// The store at `location` on `client`'s configuration, with the interceptor that reads
+    /// S3's clock added.
     pub fn new(client: Client, location: S3Location) -> Self {
-        Self { client, location }
+        let server_clock = ServerClock::default();
+        let client = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .interceptor(server_clock.clone())
+                .build(),
+        );
+        Self {
+            client,
+            location,
+            server_clock,
+        }
     }
 
     /// The record and its ETag, or `None` if there is no lock object.
@@ -308,6 +327,10 @@ impl S3LockStore {
 }
 
 impl LockStore for S3LockStore {
+    fn server_date(&self) -> Option<ServerDate> {
+        self.server_clock.latest()
+    }
+
     fn describe(&self) -> String {
         format!(
             "S3 lockfiles in s3://{}/{}",

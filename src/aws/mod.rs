@@ -14,6 +14,7 @@ pub(crate) mod ecs_sdk;
 pub(crate) mod ecs_tasks;
 pub(crate) mod elbv2;
 pub(crate) mod iam;
+pub(crate) mod kms;
 pub mod lock_dynamodb;
 pub mod lock_s3;
 pub(crate) mod logs;
@@ -21,6 +22,7 @@ pub(crate) mod lookups;
 pub(crate) mod model;
 pub(crate) mod s3;
 pub(crate) mod sdk;
+pub(crate) mod server_clock;
 pub mod servicediscovery;
 pub(crate) mod ssm;
 
@@ -73,6 +75,14 @@ impl AwsError {
                     .into(),
             );
         }
+        if matches!(self, AwsError::Transport { message, .. } if message.contains("timed out")) {
+            return Some(
+                "the endpoint did not answer in time (network, AWS_ENDPOINT_URL, an outage); the \
+                 timeouts are the config's aws: {connect_timeout, read_timeout, attempt_timeout} \
+                 and RISTRETTO_CONNECT_TIMEOUT, RISTRETTO_READ_TIMEOUT, RISTRETTO_ATTEMPT_TIMEOUT"
+                    .into(),
+            );
+        }
         if matches!(self, AwsError::NoRegion) {
             return Some("set region in the config, pass --region, or set AWS_REGION".into());
         }
@@ -108,6 +118,24 @@ where
                 .map(str::to_owned)
                 .unwrap_or_else(|| inner.to_string()),
         };
+    }
+    // Name the timeout that fired: the cause alone only says "timed out".
+    match &error {
+        SdkError::TimeoutError(_) => {
+            return AwsError::Transport {
+                operation,
+                message: "timed out: no answer within the attempt timeout".to_owned(),
+            };
+        }
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            return AwsError::Transport {
+                operation,
+                message: "timed out: no connection or no answer within the connect or read \
+                          timeout"
+                    .to_owned(),
+            };
+        }
+        _ => {}
     }
     let mut message = error.to_string();
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&error);

@@ -1,14 +1,17 @@
 //! Builds the AWS SDK configuration every client shares: the default credential chain (env,
 //! profiles, SSO, web identity such as GitHub OIDC, container and instance roles),
-//! `--region`/`--profile`, `--assume-role-arn` through STS, and `AWS_ENDPOINT_URL` (honoured by
-//! the SDK itself). One HTTP/TLS stack: rustls with ring (see Cargo.toml).
+//! `--region`/`--profile`, `--assume-role-arn` through STS, `AWS_ENDPOINT_URL` (honoured by
+//! the SDK itself), and the connect, read and attempt timeouts ([`Timeouts`]) that keep a silent
+//! endpoint from hanging a run. One HTTP/TLS stack: rustls with ring (see Cargo.toml).
 //!
 //! [`Aws`] is a run's connection to AWS: built once from the settings, the SDK configuration
 //! loaded on first use and shared by every client it hands out and by the lookups of rendering
 //! (ARCHITECTURE.md §2). Commands and operations get clients from it and never see SDK types.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
@@ -31,6 +34,37 @@ pub(crate) struct AwsSettings {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub assume_role_arn: Option<String>,
+    pub timeouts: Timeouts,
+}
+
+/// How long any AWS call may take, so that an endpoint that accepts connections and never
+/// answers (a black-holed network, a frozen proxy, a stopped emulator) fails the call instead
+/// of hanging the run. The SDK sets none of the last two by itself. Each attempt that times
+/// out is retried like any transient error (the SDK's standard retry: 3 attempts with
+/// backoff), so a silent endpoint fails a call after about 3 × `attempt` at worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timeouts {
+    /// Opening a TCP (and TLS) connection: AWS endpoints answer in milliseconds.
+    pub connect: Duration,
+    /// From sending a request to the first byte of its answer. ECS, DynamoDB, S3 and KMS
+    /// answer the calls ristretto makes (none is a long poll) well within this.
+    pub read: Duration,
+    /// One attempt of a call, connection to last byte.
+    pub attempt: Duration,
+}
+
+impl Timeouts {
+    pub(crate) const DEFAULT: Timeouts = Timeouts {
+        connect: Duration::from_secs(3),
+        read: Duration::from_secs(20),
+        attempt: Duration::from_secs(30),
+    };
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// Loads the shared configuration. Never fails by itself: missing credentials or region show
@@ -39,7 +73,14 @@ pub(crate) async fn load(settings: &AwsSettings) -> SdkConfig {
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client);
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(settings.timeouts.connect)
+        .read_timeout(settings.timeouts.read)
+        .operation_attempt_timeout(settings.timeouts.attempt)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client)
+        .timeout_config(timeouts);
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));
     }
@@ -152,6 +193,10 @@ impl Aws {
             .clone()
             .or_else(|| std::env::var("AWS_PROFILE").ok())
             .unwrap_or_default()
+    }
+
+    pub(crate) async fn kms(&self) -> super::kms::Kms {
+        super::kms::Kms::new(self.sdk_config().await)
     }
 
     pub(crate) async fn load_balancing(&self) -> LoadBalancing {

@@ -1,8 +1,11 @@
 //! `ristretto apply [PLANFILE]`: execute exactly a saved plan under the deploy lock — refused
-//! (exit 4) when its digest or version is wrong, it was made for another target or environment,
-//! the live service changed since (stale), or it was applied already. Without a plan file: plan
-//! now, show the plan, and ask for confirmation on a terminal (`--auto-approve` skips it; with
-//! no terminal and no `--auto-approve` it fails instead of hanging).
+//! (exit 4) when its digest or version is wrong, it is not the reviewed one (`--expect-digest`),
+//! its KMS signature does not verify (config `plan_signing`), it was made for another target or
+//! environment,
+//! the live service changed since (stale), or it was applied already. Without a plan file: with
+//! `--auto-approve`, take the lock and plan under it, as `deploy` does; otherwise plan now, show
+//! the plan, ask for confirmation on a terminal (with no terminal it fails instead of hanging),
+//! and apply what was confirmed under the lock, refused if it became stale meanwhile.
 
 use crate::cli::ApplyArgs;
 use crate::error::Error;
@@ -14,36 +17,50 @@ use super::Session;
 pub(super) async fn run(session: &Session<'_>, arguments: &ApplyArgs) -> Result<u8, Error> {
     let output = session.output;
     let execution = session.execution(&arguments.execution);
-    let plan = match &arguments.plan {
-        Some(source) => {
-            let plan = operation::load_plan(source, &session.aws).await?;
-            operation::check_plan_matches(
-                &plan,
-                &session.project.config,
-                session.global.env.as_deref(),
-                &session.region().await?,
-            )?;
-            plan
+    let Some(source) = &arguments.plan else {
+        if arguments.auto_approve {
+            // Nothing to confirm: plan under the lock, as `deploy` does.
+            session
+                .deploy_now(&arguments.flags, false, &execution, "apply")
+                .await?;
+            return Ok(exit_code::SUCCESS);
         }
-        None => {
-            let plan = session.plan_now(&arguments.flags).await?;
-            output.plan_info(&plan);
-            if plan.has_changes() && !arguments.auto_approve {
-                // Only "yes" goes ahead, as in Terraform.
-                output.confirm(
-                    "Apply this plan?",
-                    "yes",
-                    "review a saved plan (ristretto plan -o plan.json) and apply it, or pass --auto-approve",
-                )?;
-            }
-            plan
+        let plan = session.plan_now(&arguments.flags).await?;
+        output.plan_info(&plan);
+        if !plan.has_changes() {
+            output.info("No changes to apply.");
+            return Ok(exit_code::SUCCESS);
         }
+        // Only "yes" goes ahead, as in Terraform. The prompt comes before the lock (a person
+        // may take their time); what they confirmed is checked again under it, like a plan file.
+        output.confirm(
+            "Apply this plan?",
+            "yes",
+            "review a saved plan (ristretto plan -o plan.json) and apply it, or pass --auto-approve",
+        )?;
+        session.apply_confirmed(&plan, &execution).await?;
+        output.info(&format!("Applied plan {}.", plan.plan_id));
+        return Ok(exit_code::SUCCESS);
     };
+    let plan = operation::load_plan(source, &session.aws).await?;
+    // Is it the reviewed plan? Before anything else reads it further.
+    if let Some(expected) = &arguments.expect_digest {
+        operation::check_expected_digest(&plan, expected)?;
+    }
+    if let Some(signing) = &session.project.config.plan_signing {
+        operation::check_plan_signature(&plan, &session.aws.kms().await, Some(signing)).await?;
+    }
+    operation::check_plan_matches(
+        &plan,
+        &session.project.config,
+        session.global.env.as_deref(),
+        &session.region().await?,
+    )?;
     if !plan.has_changes() {
         output.info("No changes to apply.");
         return Ok(exit_code::SUCCESS);
     }
-    session.apply(&plan, &execution, "apply").await?;
+    session.apply(&plan, &execution).await?;
     output.info(&format!("Applied plan {}.", plan.plan_id));
     Ok(exit_code::SUCCESS)
 }

@@ -4,6 +4,8 @@
 //! locked, with the way out. `--dry-run` says what would be deleted, warns when the real run
 //! would need `--terminate`, and exits 0.
 
+use std::sync::Arc;
+
 use crate::aws::ecs::EcsApi;
 use crate::cli::{DeleteArgs, ProgressFormat};
 use crate::error::Error;
@@ -59,7 +61,7 @@ pub(super) async fn run(session: &Session<'_>, arguments: &DeleteArgs) -> Result
         )?;
     }
     let lock =
-        operation::open_lock(&session.project.config, &session.aws, reporter.as_ref()).await?;
+        operation::open_lock(&session.project.config, &session.aws, Arc::clone(&reporter)).await?;
     let terminate = arguments.terminate;
     let (cluster, name) = (target.cluster.clone(), target.service.clone());
     operation::under_service_lock(

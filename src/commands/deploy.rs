@@ -1,7 +1,8 @@
-//! `ristretto deploy`: ecspresso's one-step deploy — plan with the same flags and apply at once
-//! under the deploy lock (`--dry-run` prints the plan and changes nothing). Same executor, same
-//! lock and same refusals as `apply`. `--no-update-service` keeps the live service's attributes
-//! and desired count: only the task definition changes.
+//! `ristretto deploy`: ecspresso's one-step deploy — take the deploy lock, plan with the same
+//! flags under it, and apply at once (`--dry-run` prints the plan and changes nothing). Runners
+//! queued with `--lock-timeout` each plan after the previous one has finished.
+//! `--no-update-service` keeps the live service's attributes and desired count: only the task
+//! definition changes.
 
 use crate::cli::DeployArgs;
 use crate::error::Error;
@@ -14,8 +15,8 @@ pub(super) async fn run(session: &Session<'_>, arguments: &DeployArgs) -> Result
         keep_live_service: arguments.no_update_service,
         ..arguments.flags.clone()
     };
-    let plan = session.plan_now(&flags).await?;
     session
-        .show_and_apply(&plan, arguments.dry_run, &execution, "deploy")
-        .await
+        .deploy_now(&flags, arguments.dry_run, &execution, "deploy")
+        .await?;
+    Ok(crate::exit_code::SUCCESS)
 }

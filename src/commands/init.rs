@@ -65,7 +65,7 @@ pub(super) async fn run(
             ));
         }
     }
-    let aws = Aws::new(aws_settings(global, None));
+    let aws = Aws::new(aws_settings(global, None, &Default::default())?);
     let cluster = arguments.cluster.clone();
     let (region, service_document, task_document, codedeploy) = {
         let region = aws.region().await?;

@@ -70,7 +70,11 @@ where
     // The one place that blocks on the runtime; everything below is async, and rendering's AWS
     // lookups are spawned on this runtime (see `aws::lookups`).
     #[allow(clippy::disallowed_methods)]
-    runtime.block_on(work())
+    let result = runtime.block_on(work());
+    // Calls still in flight (a release given up on after a lost lease, a silent endpoint) are
+    // abandoned rather than waited for: the run has its result, and must exit with it now.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    result
 }
 
 async fn run_project_command(session: &Session<'_>, command: ProjectCommand) -> Result<u8, Error> {

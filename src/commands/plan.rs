@@ -1,6 +1,7 @@
 //! `ristretto plan`: compute the changes and actions for the selected services, print them
-//! (text, JSON or Markdown on stdout), optionally save the sealed plan (`-o FILE|s3://…`) for a
-//! later `apply`, and append the Markdown to `$GITHUB_STEP_SUMMARY` when it is set.
+//! (text, JSON or Markdown on stdout), optionally save the sealed plan (`-o FILE|s3://…`, signed
+//! with KMS when the config has `plan_signing`) for a later `apply`, and append the Markdown to
+//! `$GITHUB_STEP_SUMMARY` when it is set.
 
 use crate::cli::{PlanArgs, PlanFormat};
 use crate::error::Error;
@@ -11,8 +12,12 @@ use super::Session;
 
 pub(super) async fn run(session: &Session<'_>, arguments: &PlanArgs) -> Result<u8, Error> {
     let output = session.output;
-    let plan = session.plan_now(&arguments.flags).await?;
+    let mut plan = session.plan_now(&arguments.flags).await?;
     if let Some(destination) = &arguments.out {
+        // A saved plan is signed when the config says so (a printed one is never applied).
+        if let Some(signing) = &session.project.config.plan_signing {
+            plan = operation::sign_plan(plan, &session.aws.kms().await, signing).await?;
+        }
         operation::save_plan(&plan, destination, &session.aws).await?;
         output.info(&format!(
             "Saved the plan to {destination} (plan id {}).",

@@ -1,6 +1,6 @@
 //! `ristretto refresh`: a new deployment of the service exactly as it runs — ecspresso's
 //! `deploy --skip-task-definition --force-new-deployment --no-update-service` — with the same
-//! plan, lock and wait as `deploy`. Tasks are replaced (new images behind a mutable tag, new
+//! lock, plan under it and wait as `deploy`. Tasks are replaced (new images behind a mutable tag, new
 //! secrets); the task definition, the attributes and the desired count stay.
 
 use crate::cli::{PlanFlags, RefreshArgs};
@@ -16,8 +16,8 @@ pub(super) async fn run(session: &Session<'_>, arguments: &RefreshArgs) -> Resul
         keep_live_service: true,
         ..PlanFlags::default()
     };
-    let plan = session.plan_now(&flags).await?;
     session
-        .show_and_apply(&plan, arguments.dry_run, &execution, "refresh")
-        .await
+        .deploy_now(&flags, arguments.dry_run, &execution, "refresh")
+        .await?;
+    Ok(crate::exit_code::SUCCESS)
 }

@@ -9,19 +9,20 @@
 
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::apply::wait::DEFAULT_POLL_INTERVAL;
 use crate::apply::{WaitOptions, WaitUntil};
+use crate::aws::ecs::EcsApi;
 use crate::aws::lookups::RuntimeLookups;
-use crate::aws::sdk::{Aws, AwsSettings};
+use crate::aws::sdk::{Aws, AwsSettings, Timeouts};
 use crate::cli::{ExecutionArgs, GlobalArgs, PlanFlags, WaitFlags, WaitUntilArg};
-use crate::config::{ServiceConfig, envfile};
+use crate::config::{AwsConfig, ServiceConfig, envfile};
 use crate::error::Error;
-use crate::exit_code;
 use crate::live::RevisionChoice;
-use crate::operation::{self, Execution, LockSetup};
+use crate::operation::{self, Execution, LockSetup, Planned};
 use crate::output::Output;
-use crate::plan::{Plan, PlanOptions, Target};
+use crate::plan::{Plan, PlanOptions, PlanRequest, Target};
 use crate::project::{Project, ProjectOptions};
 use crate::render::JsonnetOptions;
 
@@ -44,7 +45,11 @@ impl<'run> Session<'run> {
         for warning in &project.config.warnings {
             output.warn(warning);
         }
-        let aws = Aws::new(aws_settings(global, project.config.region.clone()));
+        let aws = Aws::new(aws_settings(
+            global,
+            project.config.region.clone(),
+            &project.config.aws,
+        )?);
         crate::render::lookups::install(Rc::new(RuntimeLookups::current(Arc::clone(&aws))));
         Ok(Self {
             global,
@@ -123,12 +128,10 @@ impl<'run> Session<'run> {
         (options, choice)
     }
 
-    /// Plans the selected services now (`--service`, else all).
+    /// Plans the selected services now (`--service`, else all), without any lock: `plan`,
+    /// `diff`, `--dry-run`, and the plan a person confirms before `apply` takes the lock.
     pub(crate) async fn plan_now(&self, flags: &PlanFlags) -> Result<Plan, Error> {
-        let region = self.region().await?;
-        let (requests, warnings) = self.project.plan_requests(&self.global.service, &region)?;
-        self.warn_all(&warnings);
-        let (options, choice) = self.plan_options(flags);
+        let (requests, options, choice) = self.plan_inputs(flags).await?;
         operation::compute_plan(
             &self.aws.ecs().await,
             &self.aws.cloud_map().await,
@@ -136,6 +139,92 @@ impl<'run> Session<'run> {
             &options,
             choice,
             self.global.env.clone(),
+        )
+        .await
+    }
+
+    /// The rendered requests of the selected services, and the options and revision choice
+    /// of the flags. Rendering needs no lock: only reading the live state does.
+    async fn plan_inputs(
+        &self,
+        flags: &PlanFlags,
+    ) -> Result<(Vec<PlanRequest>, PlanOptions, RevisionChoice), Error> {
+        let region = self.region().await?;
+        let (requests, warnings) = self.project.plan_requests(&self.global.service, &region)?;
+        self.warn_all(&warnings);
+        let (options, choice) = self.plan_options(flags);
+        Ok((requests, options, choice))
+    }
+
+    /// The one-step deploy of `deploy` and `apply --auto-approve` without a plan file: the
+    /// selected services' locks are taken first, and the plan is made under them, so runners
+    /// queued with `--lock-timeout` each plan after the previous one has finished. `--dry-run`
+    /// prints the plan on stdout and changes nothing (no lock).
+    pub(crate) async fn deploy_now(
+        &self,
+        flags: &PlanFlags,
+        dry_run: bool,
+        execution: &Execution,
+        operation_name: &str,
+    ) -> Result<Plan, Error> {
+        let (requests, options, choice) = self.plan_inputs(flags).await?;
+        let targets: Vec<Target> = requests
+            .iter()
+            .map(|request| request.target.clone())
+            .collect();
+        let ecs = self.aws.ecs().await;
+        let cloud_map = self.aws.cloud_map().await;
+        let make_plan = async || {
+            operation::compute_plan_and_live(
+                &ecs,
+                &cloud_map,
+                &requests,
+                &options,
+                choice,
+                self.global.env.clone(),
+            )
+            .await
+        };
+        self.one_step(
+            &ecs,
+            &targets,
+            dry_run,
+            execution,
+            operation_name,
+            make_plan,
+        )
+        .await
+    }
+
+    /// How every one-step command ends (`deploy`, `rollback`, `scale`, `apply` without a file
+    /// and with `--auto-approve`): `--dry-run` plans without a lock and prints the plan on
+    /// stdout; otherwise the targets' locks are taken, the plan is made under them, shown on
+    /// stderr, and applied when it changes anything.
+    pub(crate) async fn one_step(
+        &self,
+        ecs: &impl EcsApi,
+        targets: &[Target],
+        dry_run: bool,
+        execution: &Execution,
+        operation_name: &str,
+        make_plan: impl AsyncFnOnce() -> Result<Planned, Error>,
+    ) -> Result<Plan, Error> {
+        if dry_run {
+            let plan = make_plan().await?.plan;
+            self.output
+                .plan(&plan, crate::cli::PlanFormat::Text)
+                .map_err(Error::Stdout)?;
+            return Ok(plan);
+        }
+        let lock = self.lock(execution).await?;
+        operation::plan_and_apply(
+            ecs,
+            &lock,
+            execution,
+            operation_name,
+            targets,
+            make_plan,
+            |plan| self.output.plan_info(plan),
         )
         .await
     }
@@ -162,59 +251,84 @@ impl<'run> Session<'run> {
 
     /// The project's lock (the default table is created on first use).
     pub(crate) async fn lock(&self, execution: &Execution) -> Result<LockSetup, Error> {
-        operation::open_lock(&self.project.config, &self.aws, execution.reporter.as_ref()).await
-    }
-
-    /// Applies a plan under the locks of its services.
-    pub(crate) async fn apply(
-        &self,
-        plan: &Plan,
-        execution: &Execution,
-        operation_name: &str,
-    ) -> Result<(), Error> {
-        let lock = self.lock(execution).await?;
-        operation::apply_plan(
-            plan,
-            &self.aws.ecs().await,
-            &lock,
-            execution,
-            operation_name,
+        operation::open_lock(
+            &self.project.config,
+            &self.aws,
+            Arc::clone(&execution.reporter),
         )
         .await
     }
 
-    /// How every one-step command ends: `--dry-run` prints the plan on stdout and changes
-    /// nothing; otherwise the plan is shown on stderr and, when it changes anything, applied
-    /// under the lock.
-    pub(crate) async fn show_and_apply(
+    /// Applies a plan file under the locks of its services (refused when stale or applied).
+    pub(crate) async fn apply(&self, plan: &Plan, execution: &Execution) -> Result<(), Error> {
+        let lock = self.lock(execution).await?;
+        operation::apply_plan(plan, &self.aws.ecs().await, &lock, execution, "apply").await
+    }
+
+    /// Applies a plan a person confirmed before the lock was taken (refused when stale).
+    pub(crate) async fn apply_confirmed(
         &self,
         plan: &Plan,
-        dry_run: bool,
         execution: &Execution,
-        operation_name: &str,
-    ) -> Result<u8, Error> {
-        if dry_run {
-            self.output
-                .plan(plan, crate::cli::PlanFormat::Text)
-                .map_err(Error::Stdout)?;
-            return Ok(exit_code::SUCCESS);
-        }
-        self.output.plan_info(plan);
-        if plan.has_changes() {
-            self.apply(plan, execution, operation_name).await?;
-        }
-        Ok(exit_code::SUCCESS)
+    ) -> Result<(), Error> {
+        let lock = self.lock(execution).await?;
+        operation::apply_confirmed_plan(plan, &self.aws.ecs().await, &lock, execution, "apply")
+            .await
     }
 }
 
 /// What `--region`, `--profile` and `--assume-role-arn` say, with the config's region under
-/// `--region` (the SDK's default chain comes after both).
-pub(crate) fn aws_settings(global: &GlobalArgs, config_region: Option<String>) -> AwsSettings {
-    AwsSettings {
+/// `--region` (the SDK's default chain comes after both), and the SDK timeouts:
+/// `RISTRETTO_CONNECT_TIMEOUT`, `RISTRETTO_READ_TIMEOUT` and `RISTRETTO_ATTEMPT_TIMEOUT` (read
+/// after the envfiles), else the config's `aws` section, else the defaults.
+pub(crate) fn aws_settings(
+    global: &GlobalArgs,
+    config_region: Option<String>,
+    config_aws: &AwsConfig,
+) -> Result<AwsSettings, Error> {
+    let timeout =
+        |variable: &str, configured: Option<Duration>, default: Duration| match std::env::var(
+            variable,
+        )
+        .ok()
+        .filter(|text| !text.is_empty())
+        {
+            None => Ok(configured.unwrap_or(default)),
+            Some(text) => match crate::config::duration::parse(&text) {
+                Ok(duration) if !duration.is_zero() => Ok(duration),
+                Ok(_) => Err(format!("{text:?}: must be longer than zero")),
+                Err(message) => Err(message),
+            }
+            .map_err(|message| {
+                Error::usage(
+                    format!("{variable}: {message}"),
+                    Some("write a duration such as 5s or 1m".to_owned()),
+                )
+            }),
+        };
+    let defaults = Timeouts::DEFAULT;
+    Ok(AwsSettings {
         region: global.region.clone().or(config_region),
         profile: global.profile.clone(),
         assume_role_arn: global.assume_role_arn.clone(),
-    }
+        timeouts: Timeouts {
+            connect: timeout(
+                "RISTRETTO_CONNECT_TIMEOUT",
+                config_aws.connect_timeout,
+                defaults.connect,
+            )?,
+            read: timeout(
+                "RISTRETTO_READ_TIMEOUT",
+                config_aws.read_timeout,
+                defaults.read,
+            )?,
+            attempt: timeout(
+                "RISTRETTO_ATTEMPT_TIMEOUT",
+                config_aws.attempt_timeout,
+                defaults.attempt,
+            )?,
+        },
+    })
 }
 
 /// `--envfile` files enter the process environment in the order given, after argument

@@ -15,7 +15,7 @@ pub(super) async fn run(
     arguments: &ShowArgs,
     output: &Output,
 ) -> Result<u8, Error> {
-    let aws = Aws::new(aws_settings(global, None));
+    let aws = Aws::new(aws_settings(global, None, &Default::default())?);
     let plan = operation::load_plan(&arguments.plan, &aws).await?;
     output
         .plan(&plan, arguments.format)

@@ -33,7 +33,7 @@ pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(60);
 pub const DEFAULT_LOCK_TABLE: &str = "ristretto-locks";
 
 /// Every top-level key a config may have; anything else is an error.
-const KNOWN_KEYS: [&str; 17] = [
+const KNOWN_KEYS: [&str; 19] = [
     "region",
     "cluster",
     "service",
@@ -51,6 +51,8 @@ const KNOWN_KEYS: [&str; 17] = [
     "terraform",
     "ownership",
     "secret_patterns",
+    "aws",
+    "plan_signing",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +86,12 @@ pub struct Config {
     pub secret_patterns: Option<Vec<String>>,
     /// ecspresso v2's deprecated `filter_command`; kept so old configs load.
     pub filter_command: Option<String>,
+    /// `aws: {connect_timeout, read_timeout, attempt_timeout}`: the SDK's timeouts (the
+    /// `RISTRETTO_*_TIMEOUT` variables win; defaults in `aws::sdk`).
+    pub aws: AwsConfig,
+    /// `plan_signing: {kms_key_id, signing_algorithm}`: `plan` signs saved plans with this
+    /// KMS key and `apply` refuses plans whose signature does not verify.
+    pub plan_signing: Option<PlanSigningConfig>,
     /// Non-fatal findings (deprecated keys), for the caller to print.
     pub warnings: Vec<String>,
 }
@@ -125,6 +133,24 @@ pub enum LockBackendConfig {
     DynamoDb { table: String },
     S3 { url: String },
 }
+
+/// The AWS SDK settings a config may set; `None`: the environment or the default decides.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsConfig {
+    pub connect_timeout: Option<Duration>,
+    pub read_timeout: Option<Duration>,
+    pub attempt_timeout: Option<Duration>,
+}
+
+/// The KMS key saved plans are signed with, and the algorithm (one the key supports).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanSigningConfig {
+    pub kms_key_id: String,
+    pub signing_algorithm: String,
+}
+
+/// ECDSA on P-256, the signing key spec KMS recommends (ECC_NIST_P256 keys).
+pub const DEFAULT_SIGNING_ALGORITHM: &str = "ECDSA_SHA_256";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockConfig {
@@ -332,6 +358,8 @@ pub fn from_document(document: Value, file: &Path) -> Result<Config, ConfigError
         codedeploy: reader.codedeploy()?,
         appspec: map.get("appspec").filter(|value| !value.is_null()).cloned(),
         lock: reader.lock()?,
+        aws: reader.aws()?,
+        plan_signing: reader.plan_signing()?,
         terraform,
         terraform_owned_fields,
         secret_patterns,
@@ -453,6 +481,26 @@ impl Config {
             put(
                 "lock",
                 serde_json::json!({ backend.0: backend.1, "lease": duration::format(lock.lease) }),
+            );
+        }
+        let timeouts: Map<String, Value> = [
+            ("connect_timeout", self.aws.connect_timeout),
+            ("read_timeout", self.aws.read_timeout),
+            ("attempt_timeout", self.aws.attempt_timeout),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some((key.to_owned(), duration::format(value?).into())))
+        .collect();
+        if !timeouts.is_empty() {
+            put("aws", Value::Object(timeouts));
+        }
+        if let Some(signing) = &self.plan_signing {
+            put(
+                "plan_signing",
+                serde_json::json!({
+                    "kms_key_id": signing.kms_key_id,
+                    "signing_algorithm": signing.signing_algorithm,
+                }),
             );
         }
         Value::Object(map)
@@ -743,6 +791,82 @@ impl Reader<'_> {
         }))
     }
 
+    /// A section whose keys must all be known, as a map (`None` when absent or null).
+    fn section(
+        &self,
+        key: &str,
+        example: &str,
+        known: &[&str],
+    ) -> Result<Option<&Map<String, Value>>, ConfigError> {
+        let Some(value) = self.map.get(key).filter(|value| !value.is_null()) else {
+            return Ok(None);
+        };
+        let Value::Object(entry) = value else {
+            return Err(self.invalid(key, example, &kind_of(value)));
+        };
+        for name in entry.keys() {
+            if !known.contains(&name.as_str()) {
+                return Err(ConfigError::UnknownKey {
+                    path: self.file.to_path_buf(),
+                    key: format!("{key}.{name}"),
+                    suggestion: suggest(name, known),
+                });
+            }
+        }
+        Ok(Some(entry))
+    }
+
+    fn aws(&self) -> Result<AwsConfig, ConfigError> {
+        let known = ["connect_timeout", "read_timeout", "attempt_timeout"];
+        let Some(entry) = self.section("aws", "an object such as {read_timeout: '20s'}", &known)?
+        else {
+            return Ok(AwsConfig::default());
+        };
+        let timeout = |key: &str| -> Result<Option<Duration>, ConfigError> {
+            let full = format!("aws.{key}");
+            let expected = "a duration longer than zero, such as 20s";
+            match string_at(entry, key).map_err(|found| self.invalid(&full, expected, &found))? {
+                None => Ok(None),
+                Some(text) => match duration::parse(&text) {
+                    Ok(duration) if !duration.is_zero() => Ok(Some(duration)),
+                    Ok(_) => Err(self.invalid(&full, expected, &format!("{text:?}"))),
+                    Err(message) => Err(self.invalid(&full, expected, &message)),
+                },
+            }
+        };
+        Ok(AwsConfig {
+            connect_timeout: timeout("connect_timeout")?,
+            read_timeout: timeout("read_timeout")?,
+            attempt_timeout: timeout("attempt_timeout")?,
+        })
+    }
+
+    fn plan_signing(&self) -> Result<Option<PlanSigningConfig>, ConfigError> {
+        let known = ["kms_key_id", "signing_algorithm"];
+        let example = "an object such as {kms_key_id: 'alias/ristretto-plans'}";
+        let Some(entry) = self.section("plan_signing", example, &known)? else {
+            return Ok(None);
+        };
+        let field = |key: &str| {
+            string_at(entry, key)
+                .map_err(|found| self.invalid(&format!("plan_signing.{key}"), "a string", &found))
+        };
+        let kms_key_id = field("kms_key_id")?
+            .filter(|key| !key.is_empty())
+            .ok_or_else(|| {
+                self.invalid(
+                    "plan_signing.kms_key_id",
+                    "a KMS key id, ARN or alias (alias/NAME)",
+                    "nothing",
+                )
+            })?;
+        Ok(Some(PlanSigningConfig {
+            kms_key_id,
+            signing_algorithm: field("signing_algorithm")?
+                .unwrap_or_else(|| DEFAULT_SIGNING_ALGORITHM.to_owned()),
+        }))
+    }
+
     fn lock(&self) -> Result<Option<LockConfig>, ConfigError> {
         let Some(value) = self.map.get("lock").filter(|value| !value.is_null()) else {
             return Ok(None);
@@ -849,6 +973,8 @@ impl Config {
             terraform_owned_fields: None,
             secret_patterns: None,
             filter_command: None,
+            aws: AwsConfig::default(),
+            plan_signing: None,
             warnings: Vec::new(),
         }
     }
@@ -946,6 +1072,37 @@ mod tests {
 
     fn config_error(document: Value) -> String {
         config(document).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn aws_timeouts_and_plan_signing_sections() {
+        let config = config(json!({
+            "aws": {"connect_timeout": "2s", "read_timeout": "15s"},
+            "plan_signing": {"kms_key_id": "alias/plans"},
+        }))
+        .unwrap();
+        assert_eq!(config.aws.connect_timeout, Some(Duration::from_secs(2)));
+        assert_eq!(config.aws.read_timeout, Some(Duration::from_secs(15)));
+        assert_eq!(config.aws.attempt_timeout, None);
+        let signing = config.plan_signing.clone().unwrap();
+        assert_eq!(signing.kms_key_id, "alias/plans");
+        assert_eq!(signing.signing_algorithm, DEFAULT_SIGNING_ALGORITHM);
+        assert_eq!(config.to_json()["aws"]["read_timeout"], "15s");
+        assert_eq!(
+            config.to_json()["plan_signing"]["kms_key_id"],
+            "alias/plans"
+        );
+
+        let error = config_error(json!({"aws": {"read_timeout": "0s"}}));
+        assert!(
+            error.contains("aws.read_timeout: expected a duration longer than zero"),
+            "{error}"
+        );
+        let error = config_error(json!({"aws": {"read_timout": "1s"}}));
+        assert!(error.contains("aws.read_timout"), "{error}");
+        assert!(error.contains("read_timeout"), "a suggestion: {error}");
+        let error = config_error(json!({"plan_signing": {}}));
+        assert!(error.contains("plan_signing.kms_key_id"), "{error}");
     }
 
     #[test]

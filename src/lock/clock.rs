@@ -14,6 +14,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Seconds since the Unix epoch, as the lock records store them.
 pub trait WallClock: Send + Sync + std::fmt::Debug {
     fn now_epoch_seconds(&self) -> i64;
+
+    /// Milliseconds since the epoch, for measuring skew against the store's clock; clocks
+    /// that only know seconds answer the start of the second.
+    fn now_epoch_millis(&self) -> i64 {
+        self.now_epoch_seconds() * 1000
+    }
 }
 
 /// The host's clock.
@@ -22,9 +28,13 @@ pub struct SystemClock;
 
 impl WallClock for SystemClock {
     fn now_epoch_seconds(&self) -> i64 {
+        self.now_epoch_millis().div_euclid(1000)
+    }
+
+    fn now_epoch_millis(&self) -> i64 {
         match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(since) => since.as_secs() as i64,
-            Err(before) => -(before.duration().as_secs() as i64) - 1,
+            Ok(since) => since.as_millis() as i64,
+            Err(before) => -(before.duration().as_millis() as i64) - 1,
         }
     }
 }
@@ -40,6 +50,10 @@ pub struct OffsetClock {
 impl WallClock for OffsetClock {
     fn now_epoch_seconds(&self) -> i64 {
         self.inner.now_epoch_seconds() + self.offset_seconds
+    }
+
+    fn now_epoch_millis(&self) -> i64 {
+        self.inner.now_epoch_millis() + self.offset_seconds * 1000
     }
 }
 

@@ -41,6 +41,18 @@ impl Subject {
     /// A contender living `hours` hours in the future: every lease of the present has expired
     /// for it.
     fn time_traveller(&self, hours: i64) -> Locker {
+        // It stands for time that has passed, which the store's clock cannot be moved with:
+        // the skew check (invariant 9) would refuse it, as it refuses a real skewed clock.
+        self.locker()
+            .with_clock(Arc::new(OffsetClock {
+                inner: Arc::new(SystemClock),
+                offset_seconds: hours * 3600,
+            }))
+            .ignoring_server_clock()
+    }
+
+    /// A contender whose clock is `hours` off the store's, checking it as every real one does.
+    fn skewed(&self, hours: i64) -> Locker {
         self.locker().with_clock(Arc::new(OffsetClock {
             inner: Arc::new(SystemClock),
             offset_seconds: hours * 3600,
@@ -399,13 +411,59 @@ pub async fn many_acquirers_exactly_one_wins(subject: &Subject) {
     winner.release().await.unwrap();
 }
 
+/// Invariant 9: a host whose clock is an hour ahead of the store's takes no lease — neither
+/// a free one nor a live one it would see as expired — and leaves no record behind; the holder
+/// keeps its lock. One an hour behind takes none either.
+pub async fn a_skewed_clock_takes_no_lease(subject: &Subject) {
+    let name = subject.name();
+    let lock_id = subject.lock_id("skew");
+    for hours in [1, -1] {
+        match subject
+            .skewed(hours)
+            .acquire(&lock_id, info("skewed"), subject.lease, Duration::ZERO)
+            .await
+        {
+            Err(LockError::ClockSkew { skew, .. }) => assert!(
+                skew.certain_millis().signum() == hours.signum(),
+                "{name}: {skew:?}"
+            ),
+            other => panic!("{name}: a clock {hours}h off must be refused, got {other:?}"),
+        }
+        assert_eq!(
+            subject.store.read(&lock_id).await.unwrap(),
+            None,
+            "{name}: nothing left behind by a refused acquisition"
+        );
+    }
+    let holder = subject.acquire(&subject.locker(), &lock_id, "alice").await;
+    let before = subject.store.read(&lock_id).await.unwrap().unwrap();
+    let ahead = subject
+        .skewed(1)
+        .acquire(&lock_id, info("mallory"), subject.lease, Duration::ZERO)
+        .await;
+    assert!(
+        matches!(ahead, Err(LockError::ClockSkew { .. })),
+        "{name}: a clock ahead must not take over a live lease: {ahead:?}"
+    );
+    assert_eq!(
+        subject.store.read(&lock_id).await.unwrap(),
+        Some(before),
+        "{name}: the holder's record is untouched"
+    );
+    holder.check_valid().unwrap();
+    holder.release().await.unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lock::memory::MemoryLockStore;
 
     fn memory() -> Subject {
-        Subject::new(Arc::new(MemoryLockStore::new()), Duration::from_secs(1))
+        Subject::new(
+            Arc::new(MemoryLockStore::with_server_clock(Arc::new(SystemClock))),
+            Duration::from_secs(1),
+        )
     }
 
     macro_rules! conformance {
@@ -427,5 +485,6 @@ mod tests {
         timeout_reports_the_holder,
         renewal_keeps_the_lock_past_its_lease,
         many_acquirers_exactly_one_wins,
+        a_skewed_clock_takes_no_lease,
     );
 }

@@ -15,10 +15,16 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::clock::{SystemClock, WallClock, format_rfc3339};
+use super::skew::{Skew, skew_bound};
 use super::{LockError, LockInfo, LockRecord, LockStore, NewLease, StoreOutcome};
 
 /// Leases are stored in whole seconds; a shorter one is raised to this.
 const MINIMUM_LEASE: Duration = Duration::from_secs(1);
+
+/// How long a holder whose lease was lost waits for its release to answer before it gives up
+/// (the lease expires by itself): a store that answers at all answers a delete in
+/// milliseconds, and one that does not is most likely why the lease was lost.
+pub const RELEASE_BUDGET_AFTER_LOSS: Duration = Duration::from_secs(1);
 
 /// Where progress goes: the apply command turns these into lines on stderr (or JSON events).
 /// Called from the acquiring task and from the background renewal task, so it must return
@@ -87,6 +93,8 @@ pub struct Locker {
     clock: Arc<dyn WallClock>,
     events: LockEvents,
     backoff: Backoff,
+    /// Invariant 9; off only for tests that move a contender's clock to simulate elapsed time.
+    checks_skew: bool,
 }
 
 impl fmt::Debug for Locker {
@@ -96,6 +104,7 @@ impl fmt::Debug for Locker {
             .field("store", &self.store)
             .field("clock", &self.clock)
             .field("backoff", &self.backoff)
+            .field("checks_skew", &self.checks_skew)
             .finish_non_exhaustive()
     }
 }
@@ -107,7 +116,16 @@ impl Locker {
             clock: Arc::new(SystemClock),
             events: Arc::new(|_| {}),
             backoff: Backoff::default(),
+            checks_skew: true,
         }
+    }
+
+    /// Skips the clock-skew check of invariant 9. Only for tests whose contender's clock is
+    /// moved on purpose to stand for time that has passed (the store's clock cannot be moved
+    /// with it); never for a real lock.
+    pub fn ignoring_server_clock(mut self) -> Self {
+        self.checks_skew = false;
+        self
     }
 
     /// The wall clock for `ExpiresAt` and `created` (tests inject one to expire leases).
@@ -151,6 +169,8 @@ impl Locker {
             .unwrap_or_else(|| started + Duration::from_secs(365 * 86_400));
         let mut pause = self.backoff.initial;
         let mut reported_holder: Option<String> = None;
+        // Invariant 9: until the store's clock has been read, only a free lock is taken.
+        let mut clock_checked = !self.checks_skew;
         loop {
             // Taken before the write: the local deadline must never outlast the stored one.
             let sent_at = Instant::now();
@@ -166,7 +186,22 @@ impl Locker {
                 info,
                 expires_at: expires_at(now, lease),
             };
-            match self.store.create_or_take_expired(&request, now).await? {
+            let takes_expired_after = if clock_checked { now } else { i64::MIN };
+            let outcome = self
+                .store
+                .create_or_take_expired(&request, takes_expired_after)
+                .await?;
+            if self.checks_skew {
+                if let Err(error) = self.check_skew(lock_id, lease, sent_at) {
+                    if matches!(outcome, StoreOutcome::Acquired { .. }) {
+                        // Written on a skewed clock: take it back at once (our own record).
+                        let _ = self.store.release(lock_id, &owner).await;
+                    }
+                    return Err(error);
+                }
+                clock_checked = true;
+            }
+            match outcome {
                 StoreOutcome::Acquired { fence, took_over } => {
                     (self.events)(LockEvent::Acquired {
                         lock_id: lock_id.to_owned(),
@@ -174,15 +209,14 @@ impl Locker {
                         waited: started.elapsed(),
                         took_over,
                     });
-                    return Ok(LockGuard::start(
-                        request,
-                        fence,
-                        lease,
-                        sent_at,
-                        Arc::clone(&self.store),
-                        Arc::clone(&self.clock),
-                        Arc::clone(&self.events),
-                    ));
+                    return Ok(LockGuard::start(request, fence, lease, sent_at, self));
+                }
+                StoreOutcome::Held(holder)
+                    if takes_expired_after == i64::MIN && holder.is_expired_at(now) =>
+                {
+                    // Only a free lock was asked for before the clock was checked; now that
+                    // it was, take the expired one over without waiting.
+                    continue;
                 }
                 StoreOutcome::Held(holder) => {
                     let waited = started.elapsed();
@@ -208,6 +242,24 @@ impl Locker {
                 }
             }
         }
+    }
+
+    /// Invariant 9 for an acquisition attempt sent at `sent_at`: the store's clock, as its
+    /// answer gave it, against ours. A store without a clock (or an answer older than the
+    /// attempt) has nothing to say.
+    fn check_skew(
+        &self,
+        lock_id: &str,
+        lease: Duration,
+        sent_at: Instant,
+    ) -> Result<(), LockError> {
+        check_skew(
+            self.store.as_ref(),
+            self.clock.as_ref(),
+            lock_id,
+            lease,
+            sent_at,
+        )
     }
 
     /// The current record, whoever holds it (`lock status`).
@@ -244,6 +296,33 @@ impl Locker {
     }
 }
 
+/// Invariant 9: the store's latest answer, if it answered the call sent at `sent_at` or a
+/// later one, must put its clock within the lease's skew bound of `clock`.
+fn check_skew(
+    store: &dyn LockStore,
+    clock: &dyn WallClock,
+    lock_id: &str,
+    lease: Duration,
+    sent_at: Instant,
+) -> Result<(), LockError> {
+    let Some(reading) = store
+        .server_date()
+        .filter(|reading| reading.sent >= sent_at)
+    else {
+        return Ok(());
+    };
+    let skew = Skew::measure(&reading, clock);
+    if skew.exceeds(skew_bound(lease)) {
+        return Err(LockError::ClockSkew {
+            lock_id: lock_id.to_owned(),
+            store: store.describe(),
+            skew,
+            lease,
+        });
+    }
+    Ok(())
+}
+
 /// `ExpiresAt` for a lease starting at `now`: whole seconds, rounded up. Contenders take over
 /// when `ExpiresAt < their now`, i.e. from `now + ceil(lease) + 1` on: always after the holder's
 /// local deadline (`sent_at + lease * 3/4`).
@@ -273,6 +352,8 @@ struct Shared {
     lease: Duration,
     acquired_at: Instant,
     state: watch::Sender<LeaseState>,
+    /// For [`LeaseHandle::confirm`]: reading the record is not mutating.
+    store: Arc<dyn LockStore>,
 }
 
 #[derive(Debug, Clone)]
@@ -373,6 +454,22 @@ impl LeaseHandle {
         }
     }
 
+    /// Reads the record to make sure it is still ours, now (not at the next renewal): for a
+    /// holder that sees its service changed under it and must tell a takeover from anything
+    /// else. A record that is someone else's (or gone) loses the lease for good, as a refused
+    /// renewal does. Reading is not mutating, so this is allowed after a loss too.
+    pub async fn confirm(&self) -> Result<(), LockError> {
+        self.check_valid()?;
+        let holder = match self.shared.store.read(&self.shared.lock_id).await? {
+            Some(record) if record.owner == self.shared.owner => return Ok(()),
+            Some(record) => format!("taken over by {record}"),
+            None => "removed by someone else (force-released?)".to_owned(),
+        };
+        let reason = format!("the lock was {holder}");
+        self.shared.mark_lost(reason, true);
+        self.check_valid()
+    }
+
     pub fn fence(&self) -> u64 {
         self.shared.fence
     }
@@ -430,10 +527,10 @@ impl LockGuard {
         fence: u64,
         lease: Duration,
         sent_at: Instant,
-        store: Arc<dyn LockStore>,
-        clock: Arc<dyn WallClock>,
-        events: LockEvents,
+        locker: &Locker,
     ) -> Self {
+        let store = Arc::clone(&locker.store);
+        let events = Arc::clone(&locker.events);
         let (state, _) = watch::channel(LeaseState {
             valid_until: local_deadline(sent_at, lease),
             last_renewed: sent_at,
@@ -449,11 +546,13 @@ impl LockGuard {
             lease,
             acquired_at: sent_at,
             state,
+            store: Arc::clone(&store),
         });
         let renewal = tokio::spawn(renew_until_lost(
             Arc::clone(&shared),
             Arc::clone(&store),
-            clock,
+            Arc::clone(&locker.clock),
+            locker.checks_skew,
             EventSink(Arc::clone(&events)),
         ));
         Self {
@@ -498,22 +597,39 @@ impl LockGuard {
     ///
     /// Cancel-safe: the delete runs in its own task, so dropping this future (a second Ctrl-C,
     /// a `select!`) does not abandon a half-sent release; it completes while the runtime runs.
+    ///
+    /// After a lease was lost to its deadline (the store stopped answering, most likely), the
+    /// release is still sent but waited for [`RELEASE_BUDGET_AFTER_LOSS`] at most: the holder
+    /// must stop at once, and the lease expires by itself anyway.
     pub async fn release(mut self) -> Result<(), LockError> {
         let active = self.active.take().expect("a guard is released only once");
         let shared = Arc::clone(&self.handle.shared);
-        let taken_over = stop(&shared, &active.renewal);
+        let stopped = stop(&shared, &active.renewal);
         // Wait for the aborted renewal so no renewal of ours is in flight from here on (a late
         // one would fail anyway: it is conditional on `Owner` and never recreates the record).
         let _ = active.renewal.await;
-        if let Some(reason) = taken_over {
+        if let Stopped::TakenOver(reason) = stopped {
             return Err(LockError::LeaseLost {
                 lock_id: shared.lock_id.clone(),
                 reason,
             });
         }
+        let lock_id = shared.lock_id.clone();
         let task = tokio::spawn(release_record(shared, active.store, active.events));
-        task.await
-            .unwrap_or_else(|error| Err(LockError::Backend(format!("release task: {error}"))))
+        let joined = match stopped {
+            Stopped::Lost => match tokio::time::timeout(RELEASE_BUDGET_AFTER_LOSS, task).await {
+                Ok(joined) => joined,
+                Err(_) => {
+                    return Err(LockError::Backend(format!(
+                        "the release of {lock_id} did not answer within {} after the lease \
+                         was lost",
+                        crate::config::duration::format(RELEASE_BUDGET_AFTER_LOSS)
+                    )));
+                }
+            },
+            _ => task.await,
+        };
+        joined.unwrap_or_else(|error| Err(LockError::Backend(format!("release task: {error}"))))
     }
 }
 
@@ -523,8 +639,8 @@ impl Drop for LockGuard {
             return;
         };
         let shared = Arc::clone(&self.handle.shared);
-        let taken_over = stop(&shared, &active.renewal);
-        if taken_over.is_none()
+        let stopped = stop(&shared, &active.renewal);
+        if !matches!(stopped, Stopped::TakenOver(_))
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
             runtime.spawn(release_record(shared, active.store, active.events));
@@ -532,18 +648,30 @@ impl Drop for LockGuard {
     }
 }
 
-/// Marks the lease released and stops the renewal task. `Some(reason)` if it had been taken
-/// over, in which case the record is someone else's and must not be touched.
-fn stop(shared: &Shared, renewal: &JoinHandle<()>) -> Option<String> {
-    let mut taken_over = None;
+/// How a guard's lease stood when it was stopped.
+enum Stopped {
+    /// Valid until now: release it as usual.
+    Held,
+    /// Lost to its deadline: the record may still be ours, release it without waiting long.
+    Lost,
+    /// Taken over (the reason): the record is someone else's and must not be touched.
+    TakenOver(String),
+}
+
+/// Marks the lease released and stops the renewal task.
+fn stop(shared: &Shared, renewal: &JoinHandle<()>) -> Stopped {
+    let mut stopped = Stopped::Held;
     shared.state.send_modify(|state| {
         state.released = true;
-        if let Some(loss) = state.lost.as_ref().filter(|loss| loss.taken_over) {
-            taken_over = Some(loss.reason.clone());
-        }
+        stopped = match &state.lost {
+            Some(loss) if loss.taken_over => Stopped::TakenOver(loss.reason.clone()),
+            Some(_) => Stopped::Lost,
+            None if Instant::now() >= state.valid_until => Stopped::Lost,
+            None => Stopped::Held,
+        };
     });
     renewal.abort();
-    taken_over
+    stopped
 }
 
 async fn release_record(
@@ -574,6 +702,7 @@ async fn renew_until_lost(
     shared: Arc<Shared>,
     store: Arc<dyn LockStore>,
     clock: Arc<dyn WallClock>,
+    checks_skew: bool,
     events: EventSink,
 ) {
     let interval = shared.lease / 3;
@@ -601,7 +730,22 @@ async fn renew_until_lost(
         }
         let new_expires_at = expires_at(clock.now_epoch_seconds(), shared.lease);
         let renewal = store.renew(&shared.lock_id, &shared.owner, new_expires_at);
-        match tokio::time::timeout_at(state.valid_until, renewal).await {
+        let answer = tokio::time::timeout_at(state.valid_until, renewal).await;
+        if checks_skew
+            && matches!(answer, Ok(Ok(true)))
+            && let Err(error) = check_skew(
+                store.as_ref(),
+                clock.as_ref(),
+                &shared.lock_id,
+                shared.lease,
+                sent_at,
+            )
+        {
+            // Invariant 9: a lease is not kept on a clock that went off the store's.
+            lost(error.to_string(), false);
+            return;
+        }
+        match answer {
             Ok(Ok(true)) => {
                 let mut late = false;
                 shared.state.send_if_modified(|state| {
@@ -973,5 +1117,128 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(4));
         assert_eq!(guard.fence(), 2);
         guard.release().await.unwrap();
+    }
+
+    /// A store that stops answering after the acquisition: every later call hangs forever, as
+    /// a black-holed endpoint does.
+    #[derive(Debug, Default)]
+    struct SilentAfterAcquire {
+        inner: MemoryLockStore,
+    }
+
+    impl LockStore for SilentAfterAcquire {
+        fn describe(&self) -> String {
+            "silent".into()
+        }
+        fn create_or_take_expired<'a>(
+            &'a self,
+            lease: &'a NewLease,
+            now: i64,
+        ) -> StoreFuture<'a, StoreOutcome> {
+            self.inner.create_or_take_expired(lease, now)
+        }
+        fn renew<'a>(&'a self, _: &'a str, _: &'a str, _: i64) -> StoreFuture<'a, bool> {
+            Box::pin(std::future::pending())
+        }
+        fn release<'a>(&'a self, _: &'a str, _: &'a str) -> StoreFuture<'a, bool> {
+            Box::pin(std::future::pending())
+        }
+        fn read<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<LockRecord>> {
+            Box::pin(std::future::pending())
+        }
+        fn force_release<'a>(
+            &'a self,
+            _: &'a str,
+            _: Option<&'a str>,
+        ) -> StoreFuture<'a, LockRecord> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    /// Issue 16 §2: when the store goes silent, the lease is lost at its local deadline, the
+    /// work is cancelled, and the release is given up on after its short budget: the holder
+    /// stops within the lease instead of waiting for the store to come back.
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_store_loses_the_lease_and_the_holder_stops_within_its_budget() {
+        let store = Arc::new(SilentAfterAcquire::default());
+        let lease = Duration::from_secs(60);
+        let guard = Locker::new(store.clone())
+            .acquire("lock", info(), lease, Duration::ZERO)
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let held = crate::lock::hold_until_signal_or(guard, std::future::pending::<()>()).await;
+        let elapsed = started.elapsed();
+        let crate::lock::HoldOutcome::LeaseLost(error) = held.outcome else {
+            panic!("{:?}", held.outcome)
+        };
+        assert!(error.to_string().contains("not renewed in time"), "{error}");
+        let release = held.release.unwrap_err().to_string();
+        assert!(release.contains("did not answer within 1s"), "{release}");
+        assert!(
+            elapsed <= lease * 3 / 4 + RELEASE_BUDGET_AFTER_LOSS + Duration::from_millis(100),
+            "{elapsed:?}"
+        );
+    }
+
+    /// Invariant 9 during a lease: when this host's clock goes off the store's (here the
+    /// store's clock jumps an hour), the next renewal loses the lease, and says why.
+    #[tokio::test]
+    async fn a_clock_that_goes_off_the_stores_loses_the_lease_at_the_next_renewal() {
+        let server = Arc::new(ManualClock::new(SystemClock.now_epoch_seconds()));
+        let store = Arc::new(MemoryLockStore::with_server_clock(server.clone()));
+        let guard = Locker::new(store.clone())
+            .acquire("lock", info(), Duration::from_millis(1200), Duration::ZERO)
+            .await
+            .unwrap();
+        server.advance(3600);
+        let error = tokio::time::timeout(Duration::from_secs(3), guard.lease().lost())
+            .await
+            .expect("lost at the next renewal");
+        let text = error.to_string();
+        assert!(
+            text.contains(
+                "this host's clock is 59m59s behind the clock of the in-memory lock store"
+            ) || text.contains(
+                "this host's clock is 1h0m0s behind the clock of the in-memory lock store"
+            ),
+            "{text}"
+        );
+        // Not taken over: the record is still ours, and released.
+        guard.release().await.unwrap();
+        assert_eq!(store.read("lock").await.unwrap(), None);
+    }
+
+    /// A holder that sees its service change under it asks the store at once whether its
+    /// lease was taken over, instead of waiting for the next renewal.
+    #[tokio::test]
+    async fn confirm_finds_a_takeover_before_the_next_renewal() {
+        let store: Arc<dyn LockStore> = Arc::new(MemoryLockStore::new());
+        let guard = Locker::new(store.clone())
+            .acquire("lock", info(), Duration::from_secs(60), Duration::ZERO)
+            .await
+            .unwrap();
+        guard.lease().confirm().await.unwrap();
+        let thief = Locker::new(store.clone())
+            .with_clock(Arc::new(crate::lock::OffsetClock {
+                inner: Arc::new(SystemClock),
+                offset_seconds: 3600,
+            }))
+            .ignoring_server_clock()
+            .acquire("lock", info(), Duration::from_secs(60), Duration::ZERO)
+            .await
+            .unwrap();
+        let error = guard.lease().confirm().await.unwrap_err();
+        assert!(error.to_string().contains("taken over by"), "{error}");
+        assert!(guard.check_valid().is_err(), "lost for good");
+        assert!(
+            guard.release().await.is_err(),
+            "the thief's record is left alone"
+        );
+        assert_eq!(
+            store.read("lock").await.unwrap().unwrap().owner,
+            thief.owner()
+        );
+        thief.release().await.unwrap();
     }
 }

@@ -7,18 +7,49 @@
 //! a contender a later clock (`OffsetClock`, `ManualClock`) instead of sleeping.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use super::{LockError, LockRecord, LockStore, NewLease, StoreFuture, StoreOutcome};
+use tokio::time::Instant;
+
+use super::{
+    LockError, LockRecord, LockStore, NewLease, ServerDate, StoreFuture, StoreOutcome, WallClock,
+};
 
 #[derive(Debug, Default)]
 pub struct MemoryLockStore {
     records: Mutex<HashMap<String, LockRecord>>,
+    /// The "server's" clock, read at every call as DynamoDB's `Date` header would be.
+    server_clock: Option<Arc<dyn WallClock>>,
+    last_date: Mutex<Option<ServerDate>>,
 }
 
 impl MemoryLockStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A store whose answers carry the time of `clock`, so that a locker's clock can be off
+    /// it (invariant 9).
+    pub fn with_server_clock(clock: Arc<dyn WallClock>) -> Self {
+        Self {
+            server_clock: Some(clock),
+            ..Self::default()
+        }
+    }
+
+    /// Records the server's clock for the call being answered.
+    fn stamp(&self) {
+        if let Some(clock) = &self.server_clock {
+            let now = Instant::now();
+            *self
+                .last_date
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(ServerDate {
+                epoch_seconds: clock.now_epoch_seconds(),
+                sent: now,
+                received: now,
+            });
+        }
     }
 
     fn records(&self) -> std::sync::MutexGuard<'_, HashMap<String, LockRecord>> {
@@ -35,11 +66,19 @@ impl LockStore for MemoryLockStore {
         "in-memory lock store".to_owned()
     }
 
+    fn server_date(&self) -> Option<ServerDate> {
+        *self
+            .last_date
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn create_or_take_expired<'a>(
         &'a self,
         lease: &'a NewLease,
         now: i64,
     ) -> StoreFuture<'a, StoreOutcome> {
+        self.stamp();
         let mut records = self.records();
         let outcome = match records.get(&lease.lock_id) {
             Some(existing) if !existing.is_expired_at(now) => {
@@ -64,6 +103,7 @@ impl LockStore for MemoryLockStore {
         owner: &'a str,
         expires_at: i64,
     ) -> StoreFuture<'a, bool> {
+        self.stamp();
         let renewed = match self.records().get_mut(lock_id) {
             Some(record) if record.owner == owner => {
                 record.expires_at = expires_at;
@@ -75,6 +115,7 @@ impl LockStore for MemoryLockStore {
     }
 
     fn release<'a>(&'a self, lock_id: &'a str, owner: &'a str) -> StoreFuture<'a, bool> {
+        self.stamp();
         let mut records = self.records();
         let released = records
             .get(lock_id)
@@ -86,6 +127,7 @@ impl LockStore for MemoryLockStore {
     }
 
     fn read<'a>(&'a self, lock_id: &'a str) -> StoreFuture<'a, Option<LockRecord>> {
+        self.stamp();
         let record = self.records().get(lock_id).cloned();
         Box::pin(async move { Ok(record) })
     }
@@ -95,6 +137,7 @@ impl LockStore for MemoryLockStore {
         lock_id: &'a str,
         expected_owner: Option<&'a str>,
     ) -> StoreFuture<'a, LockRecord> {
+        self.stamp();
         let mut records = self.records();
         let result = match records.get(lock_id) {
             None => Err(LockError::NotFound {

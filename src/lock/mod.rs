@@ -38,7 +38,17 @@
 //!    sweeps lazily (hours to days, never on moto) and only keeps the table tidy.
 //! 8. **Release happens on success, on error, on SIGINT and SIGTERM** ([`hold_until_signal_or`]);
 //!    a guard dropped without release stops renewing and tries a best-effort release, and if
-//!    the process dies the lease simply expires.
+//!    the process dies the lease simply expires. After a lease was lost to its deadline, the
+//!    release is waited for [`RELEASE_BUDGET_AFTER_LOSS`] at most: the holder stops at once.
+//! 9. **No lease on a skewed clock.** Invariant 2 holds only while the clocks of holder and
+//!    contender differ by less than the safety margin, so every host checks its own clock
+//!    against the store's (the HTTP `Date` of the store's answers, [`skew`]): it refuses to
+//!    take a lease, and loses one it holds at the next renewal, when its clock is certainly off
+//!    by more than [`skew_bound`] (an eighth of the lease less a second: two hosts within it
+//!    differ by less than the margin). Until the store's clock has been read in an attempt,
+//!    an acquisition only takes a *free* lock, never an expired one: a contender whose clock
+//!    is ahead would see every live lease as expired. A record written before the check
+//!    failed is released at once.
 
 mod clock;
 pub mod conformance;
@@ -46,6 +56,7 @@ mod info;
 mod lease;
 pub mod memory;
 mod signal;
+pub mod skew;
 
 use std::fmt;
 use std::future::Future;
@@ -55,10 +66,13 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use clock::{ManualClock, OffsetClock, SystemClock, WallClock, format_rfc3339};
-pub use lease::{Backoff, LeaseHandle, LockEvent, LockEvents, LockGuard, Locker};
+pub use lease::{
+    Backoff, LeaseHandle, LockEvent, LockEvents, LockGuard, Locker, RELEASE_BUDGET_AFTER_LOSS,
+};
 pub use signal::{
     Held, HeldAll, HoldOutcome, Signal, hold_all_until_signal_or, hold_until_signal_or,
 };
+pub use skew::{ServerDate, Skew, skew_bound};
 
 /// The lock of one ECS service: `ristretto/<region>/<cluster>/<service>`.
 pub fn lock_id(region: &str, cluster: &str, service: &str) -> String {
@@ -213,6 +227,23 @@ pub enum LockError {
     /// The store could not be reached or answered with an unexpected error.
     #[error("lock backend: {0}")]
     Backend(String),
+    /// The store itself does not exist (DynamoDB's ResourceNotFoundException: no such table).
+    #[error("lock backend: {0}")]
+    StoreMissing(String),
+    /// This host's clock is too far off the store's to take or keep a lease (invariant 9).
+    #[error(
+        "refusing the deploy lock {lock_id}: this host's clock is {} the clock of the {store}; \
+         a {} lease needs them within {}",
+        skew.describe(),
+        crate::config::duration::format(*lease),
+        crate::config::duration::format(skew_bound(*lease))
+    )]
+    ClockSkew {
+        lock_id: String,
+        store: String,
+        skew: Skew,
+        lease: Duration,
+    },
 }
 
 fn not_owner_message(
@@ -256,7 +287,13 @@ impl LockError {
                  release {}`",
                 holder.info.id
             )),
-            LockError::Backend(message) if message.contains("ResourceNotFoundException") => Some(
+            LockError::ClockSkew { .. } => Some(
+                "synchronize this host's clock (NTP: chronyd, systemd-timesyncd); a skewed clock \
+                 would let two runners deploy at once, or keep the lock blocked for as long as \
+                 the skew after a crash"
+                    .into(),
+            ),
+            LockError::StoreMissing(_) => Some(
                 "create the lock table with `ristretto lock init` (or check the config's \
                  lock.dynamodb_table and the region)"
                     .into(),
@@ -349,6 +386,12 @@ pub trait LockStore: Send + Sync + fmt::Debug {
         lock_id: &'a str,
         expected_owner: Option<&'a str>,
     ) -> StoreFuture<'a, LockRecord>;
+
+    /// The store's clock as its latest answer gave it (invariant 9); `None` when the store
+    /// has no clock to read (or has not answered yet).
+    fn server_date(&self) -> Option<ServerDate> {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -458,7 +501,7 @@ mod tests {
 
     #[test]
     fn backend_hints_point_at_the_missing_table_or_bucket() {
-        let table = LockError::Backend(
+        let table = LockError::StoreMissing(
             "GetItem failed: ResourceNotFoundException: Requested resource not found".into(),
         );
         assert!(table.hint().unwrap().contains("ristretto lock init"));

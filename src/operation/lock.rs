@@ -10,7 +10,10 @@ use crate::apply::{ApplyEvent, Reporter};
 use crate::aws::sdk::Aws;
 use crate::config::{Config, DEFAULT_LOCK_TABLE, LockConfig};
 use crate::error::Error;
-use crate::lock::{HoldOutcome, LeaseHandle, LockInfo, LockStore, Locker, hold_until_signal_or};
+use crate::lock::{
+    HoldOutcome, LeaseHandle, LockError, LockInfo, LockRecord, LockStore, Locker, NewLease,
+    ServerDate, StoreFuture, StoreOutcome, hold_until_signal_or,
+};
 use crate::plan::Target;
 
 /// The project's lock: where it lives and how long a lease lasts.
@@ -28,27 +31,117 @@ impl LockSetup {
     }
 }
 
-/// The config's lock, or the default DynamoDB table, which is created on first use (an
-/// idempotent call), so that an ecspresso config without a lock section deploys under a lock.
+/// The config's lock, or the default DynamoDB table, which is created on first use so that an
+/// ecspresso config without a lock section deploys under a lock. The store is tried first and
+/// the table created only when it answers that there is none: runs after the first pay no call
+/// for it (the creation is three to five calls: CreateTable, DescribeTable until ACTIVE, and
+/// the TTL set-up).
 pub(crate) async fn open_lock(
     config: &Config,
-    aws: &Aws,
-    reporter: &dyn Reporter,
+    aws: &Arc<Aws>,
+    reporter: Arc<dyn Reporter>,
 ) -> Result<LockSetup, Error> {
     let (lock, defaulted): (LockConfig, bool) = config.lock_or_default();
-    if defaulted && aws.create_lock_table(DEFAULT_LOCK_TABLE).await?.created {
-        reporter.report(ApplyEvent::LockTableCreated {
-            table: DEFAULT_LOCK_TABLE.to_owned(),
-        });
-    }
     let store = aws
         .lock_store(&lock.backend)
         .await
         .map_err(|message| Error::usage(format!("lock: {message}"), None))?;
+    let store = if defaulted {
+        let aws = Arc::clone(aws);
+        let create: CreateStore = Arc::new(move || {
+            let (aws, reporter) = (Arc::clone(&aws), Arc::clone(&reporter));
+            Box::pin(async move {
+                let setup = aws.create_lock_table(DEFAULT_LOCK_TABLE).await?;
+                if setup.created {
+                    reporter.report(ApplyEvent::LockTableCreated {
+                        table: DEFAULT_LOCK_TABLE.to_owned(),
+                    });
+                }
+                Ok(())
+            })
+        });
+        Arc::new(CreatedOnFirstUse {
+            inner: store,
+            create,
+        }) as Arc<dyn LockStore>
+    } else {
+        store
+    };
     Ok(LockSetup {
         store,
         lease: lock.lease,
     })
+}
+
+/// Creates the store (idempotently: another runner may be creating it at the same time).
+type CreateStore = Arc<dyn Fn() -> StoreFuture<'static, ()> + Send + Sync>;
+
+/// A store that creates itself when the first acquisition finds it missing, then tries again.
+/// Only acquisition needs this: every other call follows one that succeeded (renew, release)
+/// or reports the missing store as it is (`lock status`).
+struct CreatedOnFirstUse {
+    inner: Arc<dyn LockStore>,
+    create: CreateStore,
+}
+
+impl std::fmt::Debug for CreatedOnFirstUse {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("CreatedOnFirstUse")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LockStore for CreatedOnFirstUse {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    fn create_or_take_expired<'a>(
+        &'a self,
+        lease: &'a NewLease,
+        now: i64,
+    ) -> StoreFuture<'a, StoreOutcome> {
+        Box::pin(async move {
+            match self.inner.create_or_take_expired(lease, now).await {
+                Err(LockError::StoreMissing(_)) => {
+                    (self.create)().await?;
+                    self.inner.create_or_take_expired(lease, now).await
+                }
+                other => other,
+            }
+        })
+    }
+
+    fn renew<'a>(
+        &'a self,
+        lock_id: &'a str,
+        owner: &'a str,
+        expires_at: i64,
+    ) -> StoreFuture<'a, bool> {
+        self.inner.renew(lock_id, owner, expires_at)
+    }
+
+    fn release<'a>(&'a self, lock_id: &'a str, owner: &'a str) -> StoreFuture<'a, bool> {
+        self.inner.release(lock_id, owner)
+    }
+
+    fn read<'a>(&'a self, lock_id: &'a str) -> StoreFuture<'a, Option<LockRecord>> {
+        self.inner.read(lock_id)
+    }
+
+    fn force_release<'a>(
+        &'a self,
+        lock_id: &'a str,
+        expected_owner: Option<&'a str>,
+    ) -> StoreFuture<'a, LockRecord> {
+        self.inner.force_release(lock_id, expected_owner)
+    }
+
+    fn server_date(&self) -> Option<ServerDate> {
+        self.inner.server_date()
+    }
 }
 
 /// Runs `work` under the deploy lock of `target`, released on success, error, lease loss,
@@ -191,5 +284,90 @@ mod tests {
         assert_eq!(error.exit_code(), exit_code::LOCK_NOT_ACQUIRED);
         assert!(!*ran.lock().unwrap());
         holder.release().await.unwrap();
+    }
+
+    /// A memory store that answers "no such table" until it is created.
+    #[derive(Debug, Default)]
+    struct TableToCreate {
+        inner: MemoryLockStore,
+        created: std::sync::atomic::AtomicBool,
+    }
+
+    impl LockStore for TableToCreate {
+        fn describe(&self) -> String {
+            "a table to create".into()
+        }
+        fn create_or_take_expired<'a>(
+            &'a self,
+            lease: &'a NewLease,
+            now: i64,
+        ) -> StoreFuture<'a, StoreOutcome> {
+            if !self.created.load(std::sync::atomic::Ordering::SeqCst) {
+                return Box::pin(async {
+                    Err(LockError::StoreMissing(
+                        "UpdateItem failed: ResourceNotFoundException".into(),
+                    ))
+                });
+            }
+            self.inner.create_or_take_expired(lease, now)
+        }
+        fn renew<'a>(&'a self, id: &'a str, owner: &'a str, at: i64) -> StoreFuture<'a, bool> {
+            self.inner.renew(id, owner, at)
+        }
+        fn release<'a>(&'a self, id: &'a str, owner: &'a str) -> StoreFuture<'a, bool> {
+            self.inner.release(id, owner)
+        }
+        fn read<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<LockRecord>> {
+            self.inner.read(id)
+        }
+        fn force_release<'a>(
+            &'a self,
+            id: &'a str,
+            owner: Option<&'a str>,
+        ) -> StoreFuture<'a, LockRecord> {
+            self.inner.force_release(id, owner)
+        }
+    }
+
+    /// The default table costs its creation once, on the first acquisition that finds it
+    /// missing; later acquisitions try the store and never create again (issue 17 §1).
+    #[tokio::test]
+    async fn the_default_table_is_created_only_when_the_store_says_it_is_missing() {
+        let table = Arc::new(TableToCreate::default());
+        let creations = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let create: CreateStore = {
+            let (table, creations) = (Arc::clone(&table), Arc::clone(&creations));
+            Arc::new(move || {
+                let (table, creations) = (Arc::clone(&table), Arc::clone(&creations));
+                Box::pin(async move {
+                    creations.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    table
+                        .created
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
+                    Ok(())
+                })
+            })
+        };
+        let lock = LockSetup {
+            store: Arc::new(CreatedOnFirstUse {
+                inner: table.clone(),
+                create,
+            }),
+            lease: Duration::from_secs(30),
+        };
+        for _ in 0..3 {
+            let guard = lock
+                .locker(Arc::new(Recorder::default()))
+                .acquire(
+                    &target().lock_id(),
+                    LockInfo::current("deploy", None),
+                    lock.lease,
+                    Duration::ZERO,
+                )
+                .await
+                .unwrap();
+            guard.release().await.unwrap();
+        }
+        assert_eq!(creations.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

@@ -98,6 +98,7 @@ mod tests {
             services: vec![section],
             secret_patterns: Vec::new(),
             digest: String::new(),
+            signature: None,
         })
     }
 

@@ -17,15 +17,17 @@ mod plan;
 mod plan_file;
 mod service;
 pub(crate) mod session_plugin;
+mod signing;
 mod tasks;
 
-pub(crate) use apply::{Execution, apply_plan};
+pub(crate) use apply::{Execution, apply_confirmed_plan, apply_plan, plan_and_apply};
 pub(crate) use documents::{DocumentKind, DocumentPair, comparable_documents};
 pub(crate) use lock::{LockSetup, open_lock, under_service_lock};
 pub(crate) use matching::check_plan_matches;
-pub(crate) use plan::{compute_plan, config_plan_options};
+pub(crate) use plan::{Planned, compute_plan, compute_plan_and_live, config_plan_options};
 pub(crate) use plan_file::{load_plan, save_plan};
 pub(crate) use service::{
     live_service, revisions_in_use, rollback_plan, running_task_definition, scale_plan,
 };
+pub(crate) use signing::{check_expected_digest, check_plan_signature, sign_plan};
 pub(crate) use tasks::{TaskScope, choose, running_tasks, task_by_id};

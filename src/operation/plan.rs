@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::live::{self, RevisionChoice};
 use crate::normalize::{self, NormalizeOptions};
-use crate::plan::{self, FORMAT_VERSION, Plan, PlanOptions, PlanRequest, file};
+use crate::plan::{self, FORMAT_VERSION, LiveState, Plan, PlanOptions, PlanRequest, file};
 
 /// What the config says about every plan: how documents are compared and which values are
 /// masked. Commands add their flags on top.
@@ -34,6 +34,28 @@ pub(crate) async fn compute_plan(
     choice: RevisionChoice,
     environment: Option<String>,
 ) -> Result<Plan, Error> {
+    compute_plan_and_live(ecs, namespaces, requests, options, choice, environment)
+        .await
+        .map(|planned| planned.plan)
+}
+
+/// A plan and the live state of each of its services (in the plan's order) that it was
+/// computed from: what a plan made under the lock is applied against, without reading it again.
+#[derive(Debug)]
+pub(crate) struct Planned {
+    pub(crate) plan: Plan,
+    pub(crate) live: Vec<LiveState>,
+}
+
+/// [`compute_plan`], keeping the live state it read.
+pub(crate) async fn compute_plan_and_live(
+    ecs: &impl EcsApi,
+    namespaces: &impl NamespaceLookup,
+    requests: &[PlanRequest],
+    options: &PlanOptions,
+    choice: RevisionChoice,
+    environment: Option<String>,
+) -> Result<Planned, Error> {
     let mut states = live::fetch_all(ecs, requests, choice).await?;
     let arns: Vec<String> = requests
         .iter()
@@ -58,7 +80,7 @@ pub(crate) async fn compute_plan(
         .zip(&states)
         .map(|(request, state)| plan::plan_service(request, state, options))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(file::seal(Plan {
+    let plan = file::seal(Plan {
         format_version: FORMAT_VERSION,
         plan_id: uuid::Uuid::new_v4().to_string(),
         created_at: now_rfc3339(),
@@ -67,7 +89,9 @@ pub(crate) async fn compute_plan(
         services,
         secret_patterns: options.secret_patterns.clone(),
         digest: String::new(),
-    }))
+        signature: None,
+    });
+    Ok(Planned { plan, live: states })
 }
 
 fn now_rfc3339() -> String {

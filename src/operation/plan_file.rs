@@ -56,6 +56,7 @@ mod tests {
             services: Vec::new(),
             secret_patterns: Vec::new(),
             digest: String::new(),
+            signature: None,
         })
     }
 

@@ -12,9 +12,9 @@ use crate::aws::ecs::{
 use crate::aws::servicediscovery::NoLookup;
 use crate::error::Error;
 use crate::live::RevisionChoice;
-use crate::plan::{Plan, PlanOptions, PlanRequest, Target};
+use crate::plan::{PlanOptions, PlanRequest, Target};
 
-use super::plan::compute_plan;
+use super::plan::{Planned, compute_plan_and_live};
 
 /// The live service, or an error naming what was looked for. An unknown cluster is AWS's own
 /// ClusterNotFoundException, which already carries a hint.
@@ -72,9 +72,9 @@ fn previous_revision(active: &[String], current: i64) -> Option<i64> {
 }
 
 /// A rollback: the plan that puts the service back on the previous ACTIVE revision of its
-/// family, and the revision it leaves.
+/// family (with the live state it was made from), and the revision it leaves.
 pub(crate) struct Rollback {
-    pub(crate) plan: Plan,
+    pub(crate) planned: Planned,
     pub(crate) from: LiveTaskDefinition,
     pub(crate) to_revision: i64,
 }
@@ -113,7 +113,7 @@ pub(crate) async fn rollback_plan(
         // The desired service is the live one: no service field changes to own.
         ownership: None,
     };
-    let plan = compute_plan(
+    let planned = compute_plan_and_live(
         ecs,
         &NoLookup,
         std::slice::from_ref(&request),
@@ -123,7 +123,7 @@ pub(crate) async fn rollback_plan(
     )
     .await?;
     Ok(Rollback {
-        plan,
+        planned,
         from: current,
         to_revision: previous,
     })
@@ -136,7 +136,7 @@ pub(crate) async fn scale_plan(
     tasks: i64,
     options: &PlanOptions,
     environment: Option<String>,
-) -> Result<Plan, Error> {
+) -> Result<Planned, Error> {
     let service = live_service(ecs, target).await?;
     let task_definition = current_task_definition(ecs, &service).await?;
     let request = PlanRequest {
@@ -151,7 +151,7 @@ pub(crate) async fn scale_plan(
         desired_count: Some(tasks),
         ..options.clone()
     };
-    compute_plan(
+    compute_plan_and_live(
         ecs,
         &NoLookup,
         std::slice::from_ref(&request),
@@ -239,7 +239,7 @@ mod tests {
             .unwrap();
         assert_eq!(rollback.from.revision, 3);
         assert_eq!(rollback.to_revision, 1, "revision 2 is INACTIVE: skipped");
-        let actions = &rollback.plan.services[0].actions;
+        let actions = &rollback.planned.plan.services[0].actions;
         assert_eq!(actions.len(), 1, "{actions:?}");
         assert!(matches!(
             &actions[0],
@@ -273,7 +273,8 @@ mod tests {
         ecs.deploy_service("web", "api", "nginx:1", 2);
         let plan = scale_plan(&ecs, &target(), 5, &PlanOptions::default(), None)
             .await
-            .unwrap();
+            .unwrap()
+            .plan;
         let actions = &plan.services[0].actions;
         assert_eq!(actions.len(), 1, "{actions:?}");
         let Action::UpdateService {

@@ -1,5 +1,5 @@
 //! The plan file codec (ARCHITECTURE.md §4): JSON, `format_version`, sealed with a SHA-256 `digest` of
-//! the canonical JSON of every other field. Reading refuses an unknown format version and a
+//! the canonical JSON of every other field (but the optional KMS `signature` of that digest). Reading refuses an unknown format version and a
 //! digest that does not match, before anything else looks at the content.
 //!
 //! Canonical JSON: object keys sorted (serde_json's map is ordered), no insignificant
@@ -66,7 +66,8 @@ impl PlanFileError {
     }
 }
 
-/// The digest of a plan: SHA-256 of the canonical JSON of every field except `digest`.
+/// The digest of a plan: SHA-256 of the canonical JSON of every field except `digest` and
+/// `signature` (which signs the digest, so cannot be part of it).
 pub(crate) fn digest(plan: &Plan) -> String {
     let mut value = serde_json::to_value(plan).expect("a plan always serializes");
     digest_of_value(&mut value)
@@ -75,6 +76,7 @@ pub(crate) fn digest(plan: &Plan) -> String {
 fn digest_of_value(value: &mut Value) -> String {
     if let Value::Object(map) = value {
         map.remove("digest");
+        map.remove("signature");
     }
     let canonical = value.to_string();
     format!("{:x}", Sha256::digest(canonical.as_bytes()))
@@ -212,6 +214,7 @@ mod tests {
             }],
             secret_patterns: Vec::new(),
             digest: String::new(),
+            signature: None,
         })
     }
 

@@ -7,7 +7,23 @@
 //! - A plan carries the *full* desired documents: apply never re-evaluates Jsonnet, so what was
 //!   reviewed is exactly what is sent.
 //! - `base` fingerprints the live state the plan was computed against; apply recomputes it
-//!   under the lock and refuses the plan when it differs (stale).
+//!   under the lock and refuses the plan when it differs in what the plan's actions depend on
+//!   (stale). What counts, and why (`Base::differences`):
+//!   - the service's ARN (deleted and created again) and the task definition it runs (someone
+//!     deployed, or the circuit breaker rolled back);
+//!   - the desired count, only when the plan sets it (an autoscaler must not make every plan
+//!     stale);
+//!   - a deployment that *started* since the plan: a deployment id live now that the base does
+//!     not list (another deploy, a forced new deployment, a rollback). Deployments that
+//!     *ended* do not count: a rollout that was running when the plan was made and has
+//!     completed since changes nothing the plan's actions depend on, and refusing it would
+//!     refuse every plan made during a rollout;
+//!   - the normalized live documents (`live_sha256`): any change of the service's or task
+//!     definition's configuration.
+//!
+//!   A plan computed under the lock it is applied with (`deploy`, `apply --auto-approve`
+//!   without a file) is not checked again: nothing but its own holder can change the service
+//!   between the read and the write (ARCHITECTURE.md §5).
 //! - `digest` is the SHA-256 of the canonical JSON of every other field; a plan whose digest
 //!   does not match is refused, so a reviewed plan cannot be edited unnoticed.
 //! - Actions are ordered and each names its inputs: register, then create or update (one
@@ -48,8 +64,22 @@ pub(crate) struct Plan {
     /// what `plan` did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secret_patterns: Vec<String>,
-    /// SHA-256 of the canonical JSON of every other field (`file::digest`).
+    /// SHA-256 of the canonical JSON of every other field but `signature` (`file::digest`).
     pub digest: String,
+    /// A KMS signature of the digest, when the config has `plan_signing` (made by `plan -o`,
+    /// checked by `apply` before anything else).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<PlanSignature>,
+}
+
+/// Who vouches for a plan: a KMS signature of `ristretto-plan:sha256:<digest>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PlanSignature {
+    /// The key's ARN, as KMS answered (informative: `apply` verifies with the config's key).
+    pub kms_key_id: String,
+    pub signing_algorithm: String,
+    /// Base64.
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,8 +135,9 @@ pub(crate) struct Base {
 
 impl Base {
     /// What differs between the base a plan was made on and the live state now, for the
-    /// "plan is stale" message. `desired_count` counts only when the plan sets the count (an
-    /// autoscaler changing it must not invalidate plans that leave it alone).
+    /// "plan is stale" message; empty: the plan still applies. The rule of what counts is in
+    /// this module's invariants: `desired_count` only when the plan sets the count
+    /// (`compare_desired_count`), deployments only when one started since.
     pub(crate) fn differences(&self, now: &Base, compare_desired_count: bool) -> Vec<String> {
         let mut differences = Vec::new();
         let describe = |value: &Option<String>| value.clone().unwrap_or_else(|| "none".into());
@@ -130,11 +161,20 @@ impl Base {
                 self.desired_count, now.desired_count
             ));
         }
-        if self.deployment_ids != now.deployment_ids {
+        // Only deployments that started since count: those that ended are rollouts that
+        // finished (plan invariants above).
+        let started: Vec<&str> = now
+            .deployment_ids
+            .iter()
+            .filter(|id| !self.deployment_ids.contains(id))
+            .map(String::as_str)
+            .collect();
+        if !started.is_empty() {
             differences.push(format!(
-                "deployments: [{}] → [{}]",
+                "deployments: [{}] → [{}] ({} started since the plan)",
                 self.deployment_ids.join(", "),
-                now.deployment_ids.join(", ")
+                now.deployment_ids.join(", "),
+                started.join(", ")
             ));
         }
         if self.live_sha256 != now.live_sha256 && differences.is_empty() {
@@ -256,5 +296,46 @@ impl Plan {
     /// Counts per verb over all services, in the summary's order, for the summary line.
     pub(crate) fn summary(&self) -> Vec<(Verb, usize)> {
         Verb::counts(self.services.iter().flat_map(|service| &service.actions))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(deployments: &[&str]) -> Base {
+        Base {
+            service_arn: Some("arn:aws:ecs:r:1:service/web/api".into()),
+            task_definition_arn: Some("arn:aws:ecs:r:1:task-definition/api:2".into()),
+            desired_count: Some(2),
+            deployment_ids: deployments.iter().map(|id| (*id).to_owned()).collect(),
+            live_sha256: "same".into(),
+        }
+    }
+
+    /// A plan made while a rollout ran (two deployments) still applies once the rollout has
+    /// finished and the old deployment is gone; one made before another deployment started
+    /// does not.
+    #[test]
+    fn only_deployments_started_since_the_plan_make_it_stale() {
+        let during_rollout = base(&["ecs-svc/new", "ecs-svc/old"]);
+        assert_eq!(
+            during_rollout.differences(&base(&["ecs-svc/new"]), false),
+            Vec::<String>::new(),
+            "a finished rollout changes nothing the plan depends on"
+        );
+        assert_eq!(
+            during_rollout.differences(&during_rollout.clone(), false),
+            Vec::<String>::new()
+        );
+        let differences =
+            during_rollout.differences(&base(&["ecs-svc/newer", "ecs-svc/new"]), false);
+        assert_eq!(
+            differences,
+            [
+                "deployments: [ecs-svc/new, ecs-svc/old] → [ecs-svc/newer, ecs-svc/new] \
+              (ecs-svc/newer started since the plan)"
+            ]
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::fixtures::Project;
 use crate::support;
 
 /// A project with a lock table (`lock init`) and the service deployed once (nginx:1).
-async fn deployed(lease: &str) -> Project {
+pub(crate) async fn deployed(lease: &str) -> Project {
     let account = support::new_account();
     let project = Project::new(&account).await;
     project.write_config(&format!(
@@ -26,19 +26,19 @@ async fn deployed(lease: &str) -> Project {
 }
 
 /// Items left in the lock table.
-fn lock_items(project: &Project) -> usize {
+pub(crate) fn lock_items(project: &Project) -> usize {
     let scan = project
         .account
         .aws_cli_json(["dynamodb", "scan", "--table-name", "locks"]);
     scan["Count"].as_u64().unwrap() as usize
 }
 
-fn count(project: &Project, operation: &str) -> usize {
+pub(crate) fn count(project: &Project, operation: &str) -> usize {
     project.account.count_calls(operation)
 }
 
 /// Forwards a child's stderr lines to a channel, so a test can wait for one.
-fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
+pub(crate) fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
     let stderr = child.stderr.take().unwrap();
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
@@ -51,7 +51,7 @@ fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
     receiver
 }
 
-fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str) -> Vec<String> {
+pub(crate) fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = Vec::new();
     while Instant::now() < deadline {
@@ -66,7 +66,7 @@ fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str) -> Vec<String> {
     panic!("no line containing {needle:?} within 60 s; saw: {seen:#?}");
 }
 
-fn wait_exit(child: &mut Child) -> i32 {
+pub(crate) fn wait_exit(child: &mut Child) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -77,7 +77,7 @@ fn wait_exit(child: &mut Child) -> i32 {
     }
 }
 
-fn signal(child: &Child, name: &str) {
+pub(crate) fn signal(child: &Child, name: &str) {
     let status = std::process::Command::new("kill")
         .args([format!("-{name}"), child.id().to_string()])
         .status()
@@ -89,7 +89,7 @@ fn signal(child: &Child, name: &str) {
 /// per-service knob, read when a deployment starts), so a runner stays in its wait holding the
 /// lock. The tag is set on the live service directly and in the definition, so that plans see
 /// no tag change.
-fn slow_rollouts(project: &Project, steps: usize) {
+pub(crate) fn slow_rollouts(project: &Project, steps: usize) {
     let tag = json!([{"key": "ristretto-test:rollout-steps", "value": steps.to_string()}]);
     project.write_service(json!({ "tags": tag }));
     let arn = project.describe_service()["serviceArn"]

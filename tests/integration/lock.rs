@@ -93,6 +93,7 @@ conformance_on!(dynamodb_conformance, dynamodb_subject:
     timeout_reports_the_holder,
     renewal_keeps_the_lock_past_its_lease,
     many_acquirers_exactly_one_wins,
+    a_skewed_clock_takes_no_lease,
 );
 
 conformance_on!(s3_conformance, s3_subject:
@@ -105,6 +106,7 @@ conformance_on!(s3_conformance, s3_subject:
     timeout_reports_the_holder,
     renewal_keeps_the_lock_past_its_lease,
     many_acquirers_exactly_one_wins,
+    a_skewed_clock_takes_no_lease,
 );
 
 fn info(plan_id: &str) -> LockInfo {

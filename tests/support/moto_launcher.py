@@ -120,6 +120,7 @@
 # 14. Realistic mode: --latency and --rate-limit / --ecs-rate-limits (moto_realism.py).
 # 15. The defaults real ECS fills into task definitions and services that moto leaves out
 #     (moto_real_defaults.py, its header lists each with its source).
+# 16. KMS Verify of a signature that does not verify: KMSInvalidSignatureException, as AWS answers.
 # Details at each patch.
 
 # The very first statement: remember who started us, before the slow moto imports, so that even
@@ -497,6 +498,35 @@ def _announce_when_serving(host: str, port: int) -> None:
     _exit(1)
 
 
+# =============================================================================================
+# Patch 16 — KMS Verify refuses a bad signature with an error, as AWS does.
+# moto answers Verify of a signature that does not match with HTTP 200 and
+# `"SignatureValid": false`. Real KMS never answers false: "If the signature is not verified, the
+# Verify operation fails with a KMSInvalidSignatureException exception" (KMS API reference,
+# Verify), HTTP 400 with `__type` KMSInvalidSignatureException. ristretto's plan signing
+# (`apply` with `plan_signing`) must read that shape. A valid signature answers as before.
+# =============================================================================================
+def patch_kms_invalid_signature() -> None:
+    from moto.core.exceptions import JsonRESTError
+    from moto.kms.responses import KmsResponse
+
+    class KMSInvalidSignatureException(JsonRESTError):
+        code = 400
+
+        def __init__(self):
+            super().__init__("KMSInvalidSignatureException", "")
+
+    original = KmsResponse.verify
+
+    def verify(self):
+        answer = original(self)
+        if json.loads(answer).get("SignatureValid") is False:
+            raise KMSInvalidSignatureException()
+        return answer
+
+    KmsResponse.verify = verify
+
+
 def main(argv) -> None:
     parser = argparse.ArgumentParser(description="moto server for ristretto's tests")
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -554,6 +584,7 @@ def main(argv) -> None:
     moto_autoscaling.patch_autoscaling()  # patch 12
     # Patch 15 (D1–D4 in its own header): the defaults real ECS fills into its answers.
     __import__("moto_real_defaults").install(ecs_models, ecs_responses)
+    patch_kms_invalid_signature()
 
     if not args.access_log:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # errors/tracebacks still shown

@@ -11,6 +11,7 @@ seconds for timestamps, enum values from the model — what the Rust SDK needs t
 Each test uses its own account (a 12-digit access key, launcher patch 2).
 """
 
+import base64
 import concurrent.futures
 import http.client
 import itertools
@@ -35,6 +36,7 @@ TARGET_PREFIX = {
     "codedeploy": "CodeDeploy_20141006",
     "application-autoscaling": "AnyScaleFrontendService",
     "ssm": "AmazonSSM",
+    "kms": "TrentService",
 }
 _ACCOUNTS = itertools.count(1)
 _MODELS = {}
@@ -1063,6 +1065,25 @@ class AutoScalingTest(unittest.TestCase):
                                           "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}))
         policies = call("DescribeScalingPolicies", {"ServiceNamespace": "ecs", "ResourceId": "service/c/web"})["ScalingPolicies"]
         self.assertEqual([(p["PolicyName"], len(p["Alarms"])) for p in policies], [("cpu", 2)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Patch 16: KMS Verify of a bad signature answers KMSInvalidSignatureException.
+# ---------------------------------------------------------------------------------------------
+class KmsTest(unittest.TestCase):
+    def test_a_bad_signature_is_an_error_and_a_good_one_verifies(self):
+        account = new_account()
+        call = lambda op, body, expect=200: MAIN.call(account, "kms", op, body, expect=expect)  # noqa: E731
+        key = call("CreateKey", {"KeyUsage": "SIGN_VERIFY", "KeySpec": "ECC_NIST_P256"})[1]["KeyMetadata"]["KeyId"]
+        message = base64.b64encode(b"ristretto").decode()
+        signed = call("Sign", {"KeyId": key, "Message": message, "MessageType": "RAW",
+                               "SigningAlgorithm": "ECDSA_SHA_256"})[1]
+        good = {"KeyId": key, "Message": message, "MessageType": "RAW", "SigningAlgorithm": "ECDSA_SHA_256",
+                "Signature": signed["Signature"]}
+        self.assertTrue(call("Verify", good)[1]["SignatureValid"])
+        other = base64.b64encode(b"another message").decode()
+        status, document = call("Verify", dict(good, Message=other), expect=400)
+        self.assertEqual((status, document.get("__type")), (400, "KMSInvalidSignatureException"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -251,6 +251,7 @@ mod tests {
             services,
             secret_patterns: Vec::new(),
             digest: String::new(),
+            signature: None,
         })
     }
 
