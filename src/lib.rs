@@ -33,6 +33,7 @@ pub mod normalize;
 pub(crate) mod operation;
 pub(crate) mod output;
 pub(crate) mod plan;
+pub(crate) mod policy;
 pub(crate) mod project;
 pub(crate) mod render;
 pub mod tfstate;
