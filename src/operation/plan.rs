@@ -66,6 +66,7 @@ pub(crate) async fn compute_plan(
         environment,
         services,
         secret_patterns: options.secret_patterns.clone(),
+        policy: None,
         digest: String::new(),
     }))
 }
