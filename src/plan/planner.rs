@@ -1104,4 +1104,179 @@ mod tests {
         );
         assert!(!before.differences(&autoscaled, true).is_empty());
     }
+
+    /// The documents a plan records are the ones its changes were computed on: the changes
+    /// are exactly their differences, whatever the plan leaves alone.
+    fn assert_changes_are_the_differences(plan: &ServicePlan) {
+        let documents = plan.documents.as_ref().unwrap();
+        let task_definition = diff::diff(
+            documents.before.task_definition.as_ref(),
+            documents.after.task_definition.as_ref().unwrap(),
+        );
+        assert_eq!(task_definition, plan.changes.task_definition);
+        if let Some(after) = &documents.after.service {
+            let service = diff::diff(documents.before.service.as_ref(), after);
+            assert_eq!(service, plan.changes.service);
+        }
+    }
+
+    #[test]
+    fn documents_before_and_after_differ_exactly_by_the_changes() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let plan = plan_service(
+            &request("nginx:2", Some(definition.clone())),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_changes_are_the_differences(&plan);
+        let documents = plan.documents.as_ref().unwrap();
+        let image = |pair: &crate::plan::DocumentPair| {
+            pair.task_definition.as_ref().unwrap()["containerDefinitions"][0]["image"].clone()
+        };
+        assert_eq!(image(&documents.before), json!("nginx:1"));
+        assert_eq!(image(&documents.after), json!("nginx:2"));
+        // The definition leaves desiredCount to ECS: both sides carry the live count.
+        assert_eq!(documents.before.service.as_ref().unwrap()["desiredCount"], 2);
+        assert_eq!(documents.after.service.as_ref().unwrap()["desiredCount"], 2);
+        // Normalized: the circuit breaker's defaults are there for a policy to read.
+        assert_eq!(
+            documents.after.service.as_ref().unwrap()["deploymentConfiguration"]["deploymentCircuitBreaker"],
+            json!({"enable": false, "rollback": false})
+        );
+        assert!(documents.terraform.is_none());
+
+        // --tasks sets the count: after has the new one.
+        let scaled = plan_service(
+            &request("nginx:1", Some(definition.clone())),
+            &steady("nginx:1"),
+            &PlanOptions {
+                desired_count: Some(5),
+                ..PlanOptions::default()
+            },
+        )
+        .unwrap();
+        assert_changes_are_the_differences(&scaled);
+        let documents = scaled.documents.as_ref().unwrap();
+        assert_eq!(documents.before.service.as_ref().unwrap()["desiredCount"], 2);
+        assert_eq!(documents.after.service.as_ref().unwrap()["desiredCount"], 5);
+
+        // A new service: no before, the whole definition after.
+        let created = plan_service(
+            &request("nginx:1", Some(definition)),
+            &LiveState::default(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_changes_are_the_differences(&created);
+        let documents = created.documents.as_ref().unwrap();
+        assert_eq!(documents.before.service, None);
+        assert_eq!(documents.before.task_definition, None);
+        assert!(documents.after.service.is_some());
+    }
+
+    #[test]
+    fn documents_keep_what_the_plan_leaves_alone() {
+        // A member UpdateService cannot unset keeps its live value after the plan.
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let mut live = steady("nginx:1");
+        if let Some(service) = &mut live.service {
+            service.document["healthCheckGracePeriodSeconds"] = json!(30);
+        }
+        let plan = plan_service(
+            &request("nginx:1", Some(definition.clone())),
+            &live,
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+        assert_changes_are_the_differences(&plan);
+        let documents = plan.documents.as_ref().unwrap();
+        assert_eq!(
+            documents.after.service.as_ref().unwrap()["healthCheckGracePeriodSeconds"],
+            30
+        );
+
+        // --skip-task-definition: the service keeps running what it runs.
+        let skipped = plan_service(
+            &request("nginx:2", Some(definition.clone())),
+            &steady("nginx:1"),
+            &PlanOptions {
+                skip_task_definition: true,
+                ..PlanOptions::default()
+            },
+        )
+        .unwrap();
+        assert_changes_are_the_differences(&skipped);
+        let documents = skipped.documents.as_ref().unwrap();
+        assert_eq!(documents.after.task_definition, documents.before.task_definition);
+
+        // Terraform owns a field: recorded, and the live value stays.
+        let mut changed = definition;
+        changed["networkConfiguration"]["awsvpcConfiguration"]["subnets"] = json!(["subnet-b"]);
+        let owned_plan = plan_service(
+            &owned(&["networkConfiguration"], request("nginx:1", Some(changed))),
+            &steady("nginx:1"),
+            &PlanOptions {
+                allow_terraform_owned: true,
+                ..PlanOptions::default()
+            },
+        )
+        .unwrap();
+        assert_changes_are_the_differences(&owned_plan);
+        let documents = owned_plan.documents.as_ref().unwrap();
+        assert_eq!(
+            documents.terraform.as_ref().unwrap().fields,
+            ["networkConfiguration"]
+        );
+        assert_eq!(
+            documents.after.service.as_ref().unwrap()["networkConfiguration"]["awsvpcConfiguration"]["subnets"],
+            json!(["subnet-a"])
+        );
+    }
+
+    #[test]
+    fn documents_now_take_the_live_count_the_definition_leaves_to_ecs() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let plan = plan_service(
+            &request("nginx:2", Some(definition.clone())),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        let mut scaled_in = steady("nginx:1");
+        if let Some(service) = &mut scaled_in.service {
+            service.document["desiredCount"] = json!(1);
+        }
+        let now = documents_now(&plan, &scaled_in).unwrap();
+        assert_eq!(now.before.service.as_ref().unwrap()["desiredCount"], 1);
+        assert_eq!(now.after.service.as_ref().unwrap()["desiredCount"], 1);
+        assert_eq!(now.after.task_definition, plan.documents.as_ref().unwrap().after.task_definition);
+
+        // A count the definition sets is the plan's, whatever the live one is now.
+        let mut counted = definition;
+        counted["desiredCount"] = json!(2);
+        let plan = plan_service(
+            &request("nginx:2", Some(counted)),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        let now = documents_now(&plan, &scaled_in).unwrap();
+        assert_eq!(now.after.service.as_ref().unwrap()["desiredCount"], 2);
+
+        // A plan saved before documents were recorded has none now either.
+        let mut old = plan;
+        old.documents = None;
+        assert!(documents_now(&old, &scaled_in).is_none());
+    }
 }
