@@ -14,7 +14,8 @@ use crate::aws::ecs::{Deployment, EcsApi, ServiceUpdate, Tag, task_definition_sh
 use crate::live::{self, LiveError, RevisionChoice};
 use crate::lock::{LeaseHandle, LockError, LockEvent};
 use crate::normalize::RISTRETTO_TAG_PREFIX;
-use crate::plan::{self, Action, ServicePlan, Target, TaskDefinitionRef};
+use crate::plan::{self, Action, LiveState, ServicePlan, Target, TaskDefinitionRef};
+use crate::policy::{Finding, PolicyError};
 
 pub(crate) use wait::{WaitOptions, WaitUntil};
 
@@ -105,11 +106,23 @@ pub(crate) enum ApplyEvent {
     NotWaiting {
         target: Target,
     },
+    /// A `warn` rule found something under the lock that the plan did not show.
+    PolicyWarning {
+        target: Target,
+        finding: Finding,
+    },
 }
 
 /// Receives progress; `output` implements it for people (stderr) and machines (JSON lines).
 pub(crate) trait Reporter: Send + Sync {
     fn report(&self, event: ApplyEvent);
+}
+
+/// The plan's policies, evaluated again for one section under the lock against the live state
+/// re-read there (ARCHITECTURE.md §5); `operation` implements it with the policy set.
+pub(crate) trait PolicyGate: Send + Sync {
+    /// The warnings found now that the plan did not show; a denial is `ApplyError::PolicyDenied`.
+    fn check(&self, section: &ServicePlan, live: &LiveState) -> Result<Vec<Finding>, ApplyError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +163,13 @@ pub(crate) enum ApplyError {
     },
     #[error("{target}: the service disappeared while waiting for its rollout")]
     ServiceGone { target: Target },
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error("{target}: refused by policy under the lock, with the live service as it is now:\n{}", crate::policy::finding_lines(findings))]
+    PolicyDenied {
+        target: Target,
+        findings: Vec<Finding>,
+    },
 }
 
 fn format_events(events: &[String]) -> String {
@@ -169,6 +189,7 @@ impl ApplyError {
             | ApplyError::DeploymentFailed { .. }
             | ApplyError::Timeout { .. } => ApplyErrorKind::DeploymentFailed,
             ApplyError::Lock(error) if error.is_held() => ApplyErrorKind::LockHeld,
+            ApplyError::PolicyDenied { .. } => ApplyErrorKind::RefusedByPolicy,
             _ => ApplyErrorKind::Error,
         }
     }
@@ -192,6 +213,8 @@ impl ApplyError {
             ApplyError::Live(error) => error.hint(),
             ApplyError::Lock(error) => error.hint(),
             ApplyError::ServiceGone { .. } => None,
+            ApplyError::Policy(error) => error.hint(),
+            ApplyError::PolicyDenied { .. } => Some(crate::policy::DENIED_HINT.into()),
         }
     }
 }
@@ -202,6 +225,7 @@ pub(crate) enum ApplyErrorKind {
     LockHeld,
     Refused,
     DeploymentFailed,
+    RefusedByPolicy,
 }
 
 /// What applying one section did.
@@ -212,7 +236,8 @@ pub(crate) struct SectionOutcome {
     pub changed: bool,
 }
 
-/// Applies one service section under `lease`. `wait: None` is `--no-wait`.
+/// Applies one service section under `lease`. `wait: None` is `--no-wait`; `policy: None`, no
+/// policies.
 pub(crate) async fn apply_section(
     ecs: &impl EcsApi,
     plan_id: &str,
@@ -220,6 +245,7 @@ pub(crate) async fn apply_section(
     lease: &LeaseHandle,
     wait: Option<&WaitOptions>,
     reporter: &dyn Reporter,
+    policy: Option<&dyn PolicyGate>,
 ) -> Result<SectionOutcome, ApplyError> {
     let target = &section.target;
     let family = section
@@ -262,6 +288,13 @@ pub(crate) async fn apply_section(
     reporter.report(ApplyEvent::PlanCurrent {
         target: target.clone(),
     });
+    // The policies again, with the live state as it is now (a denial changes nothing).
+    if let Some(policy) = policy {
+        for finding in policy.check(section, &live)? {
+            let target = target.clone();
+            reporter.report(ApplyEvent::PolicyWarning { target, finding });
+        }
+    }
     let seen_events: HashSet<String> = live
         .service
         .as_ref()

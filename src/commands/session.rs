@@ -151,6 +151,7 @@ impl<'run> Session<'run> {
             parallelism: usize::from(arguments.parallelism),
             wait: (!arguments.no_wait).then(|| self.wait_options(&arguments.wait)),
             reporter: self.output.reporter(arguments.format),
+            policy: None,
         }
     }
 

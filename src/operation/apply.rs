@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use super::lock::LockSetup;
-use crate::apply::{ApplyEvent, Reporter, WaitOptions, apply_section};
+use crate::apply::{ApplyEvent, PolicyGate, Reporter, WaitOptions, apply_section};
 use crate::aws::ecs::EcsApi;
 use crate::error::Error;
 use crate::lock::{HoldOutcome, LeaseHandle, LockInfo, hold_all_until_signal_or};
@@ -24,6 +24,9 @@ pub(crate) struct Execution {
     /// `None`: `--no-wait`.
     pub(crate) wait: Option<WaitOptions>,
     pub(crate) reporter: Arc<dyn Reporter>,
+    /// The policies evaluated again under the lock before each service's actions; `None`: none
+    /// configured.
+    pub(crate) policy: Option<Arc<dyn PolicyGate>>,
 }
 
 /// Executes a sealed plan under the locks of its services (`operation` names the holder's
@@ -76,6 +79,7 @@ pub(crate) async fn apply_plan(
                     lease,
                     execution.wait.as_ref(),
                     execution.reporter.as_ref(),
+                    execution.policy.as_deref(),
                 ) => result.map_err(Error::from),
                 error = lease.lost() => Err(Error::from(error)),
             }
@@ -179,6 +183,7 @@ mod tests {
                 poll_interval: Duration::from_millis(1),
             }),
             reporter: recorder.clone(),
+            policy: None,
         };
         (execution, recorder)
     }

@@ -14,6 +14,7 @@ mod lock;
 mod matching;
 mod plan;
 mod plan_file;
+mod policy;
 mod service;
 
 pub(crate) use apply::{Execution, apply_plan};
@@ -21,6 +22,9 @@ pub(crate) use lock::{LockSetup, open_lock, under_service_lock};
 pub(crate) use matching::check_plan_matches;
 pub(crate) use plan::{compute_plan, config_plan_options};
 pub(crate) use plan_file::{load_plan, save_plan};
+pub(crate) use policy::{
+    PolicyRecheck, check_plan, check_policies_unchanged, load_policies, refusal,
+};
 pub(crate) use service::{
     live_service, revisions_in_use, rollback_plan, running_task_definition, scale_plan,
 };

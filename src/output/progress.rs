@@ -219,6 +219,15 @@ pub(crate) fn human_line(event: &ApplyEvent, color: bool) -> Option<String> {
         ApplyEvent::ReleaseFailed { lock_id, error } => {
             format!("could not release the deploy lock {lock_id}: {error}")
         }
+        ApplyEvent::PolicyWarning { target, finding } => format!(
+            "{}: {} {}:{} {}: {}",
+            name(target),
+            paint(color, Style::Warning, "policy warning (new since the plan):"),
+            finding.file,
+            finding.line,
+            finding.rule,
+            finding.message
+        ),
     })
 }
 
@@ -307,6 +316,9 @@ pub(crate) fn json_line(event: &ApplyEvent) -> Value {
         }
         ApplyEvent::ReleaseFailed { lock_id, error } => {
             json!({"event": "lock_release_failed", "lock_id": lock_id, "error": error})
+        }
+        ApplyEvent::PolicyWarning { target: t, finding } => {
+            json!({"event": "policy_warning", "target": target(t), "finding": finding})
         }
     }
 }

@@ -57,6 +57,25 @@ pub(crate) struct Finding {
     pub message: String,
 }
 
+/// What to do about a denial, for the refusal at plan and at apply alike.
+pub(crate) const DENIED_HINT: &str = "change the definitions so that the deny rules pass, or the \
+     policies if they are wrong (check them with ristretto policy test); warn rules never refuse \
+     a plan";
+
+/// Findings one per line, as refusals list them: `  FILE:LINE RULE: message`.
+pub(crate) fn finding_lines(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "  {}:{} {}: {}",
+                finding.file, finding.line, finding.rule, finding.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum PolicyError {
     #[error("{}: no such file or directory (from {origin})", path.display())]
