@@ -14,7 +14,7 @@ use crate::apply::wait::DEFAULT_POLL_INTERVAL;
 use crate::apply::{WaitOptions, WaitUntil};
 use crate::aws::lookups::RuntimeLookups;
 use crate::aws::sdk::{Aws, AwsSettings};
-use crate::cli::{ExecutionArgs, GlobalArgs, PlanFlags, WaitFlags, WaitUntilArg};
+use crate::cli::{ExecutionArgs, GlobalArgs, PlanFlags, PolicyFlags, WaitFlags, WaitUntilArg};
 use crate::config::{ServiceConfig, envfile};
 use crate::error::Error;
 use crate::exit_code;
@@ -22,6 +22,7 @@ use crate::live::RevisionChoice;
 use crate::operation::{self, Execution, LockSetup};
 use crate::output::Output;
 use crate::plan::{Plan, PlanOptions, Target};
+use crate::policy::PolicySet;
 use crate::project::{Project, ProjectOptions};
 use crate::render::JsonnetOptions;
 
@@ -134,6 +135,26 @@ impl<'run> Session<'run> {
         .await
     }
 
+    /// The policy set of this run: the config's `policies` and `--policy`, read and parsed
+    /// (before any AWS call, so a broken policy fails fast); `None` without policies.
+    pub(crate) fn policies(&self, flags: &PolicyFlags) -> Result<Option<PolicySet>, Error> {
+        operation::load_policies(Some(&self.project.config), &flags.paths)
+    }
+
+    /// Plans now and checks the plan against `policies`; a denial is recorded in the plan
+    /// (see `operation::refusal`), not returned as an error, so that it can be shown first.
+    pub(crate) async fn plan_checked(
+        &self,
+        flags: &PlanFlags,
+        policies: Option<&PolicySet>,
+    ) -> Result<Plan, Error> {
+        let plan = self.plan_now(flags).await?;
+        match policies {
+            Some(policies) => operation::check_plan(plan, policies),
+            None => Ok(plan),
+        }
+    }
+
     pub(crate) fn wait_options(&self, flags: &WaitFlags) -> WaitOptions {
         WaitOptions {
             until: match flags.wait_until {
@@ -180,7 +201,7 @@ impl<'run> Session<'run> {
 
     /// How every one-step command ends: `--dry-run` prints the plan on stdout and changes
     /// nothing; otherwise the plan is shown on stderr and, when it changes anything, applied
-    /// under the lock.
+    /// under the lock. A plan the policies denied is refused (exit 6) after it is shown.
     pub(crate) async fn show_and_apply(
         &self,
         plan: &Plan,
@@ -188,13 +209,17 @@ impl<'run> Session<'run> {
         execution: &Execution,
         operation_name: &str,
     ) -> Result<u8, Error> {
+        let refused = operation::refusal(plan);
         if dry_run {
             self.output
                 .plan(plan, crate::cli::PlanFormat::Text)
                 .map_err(Error::Stdout)?;
-            return Ok(exit_code::SUCCESS);
+            return refused.map_or(Ok(exit_code::SUCCESS), Err);
         }
         self.output.plan_info(plan);
+        if let Some(error) = refused {
+            return Err(error);
+        }
         if plan.has_changes() {
             self.apply(plan, execution, operation_name).await?;
         }

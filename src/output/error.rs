@@ -49,6 +49,18 @@ fn render_into(out: &mut String, error: &Error, color: bool) {
                 "{label} {}\n",
                 indent_continuation(&error.to_string())
             ));
+            // A Rego error's source line and caret, aligned as regorus made them.
+            let excerpt = match error {
+                Error::Policy(policy) => policy.excerpt(),
+                Error::Apply(apply) => match apply.as_ref() {
+                    crate::apply::ApplyError::Policy(policy) => policy.excerpt(),
+                    _ => &[],
+                },
+                _ => &[],
+            };
+            for line in excerpt {
+                out.push_str(&format!("  {line}\n"));
+            }
         }
     }
     let mut source = error.source();

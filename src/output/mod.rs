@@ -7,6 +7,7 @@
 pub(crate) mod definitions;
 pub(crate) mod error;
 pub(crate) mod plan;
+pub(crate) mod policy;
 pub(crate) mod progress;
 pub(crate) mod revisions;
 pub(crate) mod status;

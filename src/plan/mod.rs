@@ -311,13 +311,6 @@ impl Action {
 }
 
 impl Plan {
-    /// Whether a `deny` or `violation` rule refused the plan.
-    pub(crate) fn is_denied(&self) -> bool {
-        self.policy
-            .as_ref()
-            .is_some_and(|policy| policy.denials().next().is_some())
-    }
-
     pub(crate) fn has_changes(&self) -> bool {
         self.services
             .iter()

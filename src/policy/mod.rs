@@ -35,15 +35,6 @@ pub(crate) enum Severity {
     Warn,
 }
 
-impl Severity {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Severity::Deny => "deny",
-            Severity::Warn => "warn",
-        }
-    }
-}
-
 /// One message of one rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub(crate) struct Finding {
@@ -102,7 +93,7 @@ pub(crate) enum PolicyError {
         key: String,
     },
     /// Rego that does not parse or compile.
-    #[error("{location}: {message}{}", excerpt_text(excerpt))]
+    #[error("{location}: {message}")]
     Syntax {
         location: Location,
         message: String,
@@ -110,7 +101,7 @@ pub(crate) enum PolicyError {
     },
     /// A rule that fails while it is evaluated (a builtin given the wrong type, a function or
     /// complete rule with conflicting values, …): the policy did not decide, so nothing goes on.
-    #[error("{location}: evaluating {rule}: {message}{}", excerpt_text(excerpt))]
+    #[error("{location}: evaluating {rule}: {message}")]
     Evaluation {
         location: Location,
         rule: String,
@@ -119,13 +110,6 @@ pub(crate) enum PolicyError {
     },
 }
 
-fn excerpt_text(excerpt: &[String]) -> String {
-    if excerpt.is_empty() {
-        String::new()
-    } else {
-        format!("\n{}", excerpt.join("\n"))
-    }
-}
 
 /// Where in a policy file: `file:line:column`, or the file alone when Rego did not say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +133,17 @@ impl std::fmt::Display for Location {
 }
 
 impl PolicyError {
+    /// The source line and a caret under the place, as regorus shows them (`12 | code`,
+    /// `   |   ^`): for the error's rendering, which must keep their leading spaces.
+    pub(crate) fn excerpt(&self) -> &[String] {
+        match self {
+            PolicyError::Syntax { excerpt, .. } | PolicyError::Evaluation { excerpt, .. } => {
+                excerpt
+            }
+            _ => &[],
+        }
+    }
+
     pub(crate) fn hint(&self) -> Option<String> {
         match self {
             PolicyError::Missing { .. } => Some(
