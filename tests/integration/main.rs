@@ -17,6 +17,7 @@ mod lock;
 mod lookups;
 mod multi;
 mod plan;
+mod policy;
 mod real_defaults;
 mod rendered;
 mod revisions;
