@@ -138,7 +138,16 @@ impl<'run> Session<'run> {
     /// The policy set of this run: the config's `policies` and `--policy`, read and parsed
     /// (before any AWS call, so a broken policy fails fast); `None` without policies.
     pub(crate) fn policies(&self, flags: &PolicyFlags) -> Result<Option<PolicySet>, Error> {
-        operation::load_policies(Some(&self.project.config), &flags.paths)
+        let started = std::time::Instant::now();
+        let policies = operation::load_policies(Some(&self.project.config), &flags.paths)?;
+        if let Some(policies) = &policies {
+            self.output.debug(&format!(
+                "policies: {} files read and parsed in {:.2} ms",
+                policies.file_names().len(),
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
+        Ok(policies)
     }
 
     /// Plans now and checks the plan against `policies`; a denial is recorded in the plan
@@ -149,10 +158,17 @@ impl<'run> Session<'run> {
         policies: Option<&PolicySet>,
     ) -> Result<Plan, Error> {
         let plan = self.plan_now(flags).await?;
-        match policies {
-            Some(policies) => operation::check_plan(plan, policies),
-            None => Ok(plan),
-        }
+        let Some(policies) = policies else {
+            return Ok(plan);
+        };
+        let started = std::time::Instant::now();
+        let plan = operation::check_plan(plan, policies)?;
+        self.output.debug(&format!(
+            "policies: evaluated on {} services in {:.2} ms",
+            plan.services.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        ));
+        Ok(plan)
     }
 
     pub(crate) fn wait_options(&self, flags: &WaitFlags) -> WaitOptions {
