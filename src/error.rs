@@ -49,7 +49,10 @@ pub(crate) enum Error {
     #[error(transparent)]
     Policy(#[from] PolicyError),
     /// A `deny` or `violation` rule matched the plan (exit 6).
-    #[error("the plan is refused by policy:\n{}", crate::policy::finding_lines(findings))]
+    #[error(
+        "the plan is refused by policy:\n{}",
+        crate::policy::finding_lines(findings)
+    )]
     PolicyDenied { findings: Vec<Finding> },
     /// SIGINT or SIGTERM stopped the command; the lock was released.
     #[error("interrupted by {}: stopped before the next change; the deploy lock was released", .0.name())]

@@ -572,15 +572,27 @@ fn bad_policies_name_their_file_and_line() {
     let cases: [(&str, &[&str]); 8] = [
         ("missing_path", &["plan", "--policy", "nowhere/"]),
         ("rego_v1_syntax", &["plan", "--policy", "broken/v1.rego"]),
-        ("rego_classic_syntax", &["apply", "--policy", "broken/classic.rego"]),
+        (
+            "rego_classic_syntax",
+            &["apply", "--policy", "broken/classic.rego"],
+        ),
         ("data_not_yaml", &["plan", "--policy", "broken/data.yaml"]),
         ("data_not_json", &["deploy", "--policy", "broken/data.json"]),
-        ("data_not_an_object", &["plan", "--policy", "broken/list.yaml"]),
-        ("not_a_policy_file", &["plan", "--policy", "broken/notes.txt"]),
+        (
+            "data_not_an_object",
+            &["plan", "--policy", "broken/list.yaml"],
+        ),
+        (
+            "not_a_policy_file",
+            &["plan", "--policy", "broken/notes.txt"],
+        ),
         ("policy_test_syntax", &["policy", "test", "broken/v1.rego"]),
     ];
     for (name, arguments) in cases {
-        insta::assert_snapshot!(format!("bad_policy_{name}"), failure(&project.run(arguments)));
+        insta::assert_snapshot!(
+            format!("bad_policy_{name}"),
+            failure(&project.run(arguments))
+        );
     }
     // A config whose policies are missing names the config.
     let missing = Project::new(&[

@@ -165,7 +165,10 @@ pub(crate) enum ApplyError {
     ServiceGone { target: Target },
     #[error(transparent)]
     Policy(#[from] PolicyError),
-    #[error("{target}: refused by policy under the lock, with the live service as it is now:\n{}", crate::policy::finding_lines(findings))]
+    #[error(
+        "{target}: refused by policy under the lock, with the live service as it is now:\n{}",
+        crate::policy::finding_lines(findings)
+    )]
     PolicyDenied {
         target: Target,
         findings: Vec<Finding>,

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::apply::PolicyGate;
 use crate::cli::DeployArgs;
-use crate::operation;
 use crate::error::Error;
+use crate::operation;
 
 use super::Session;
 

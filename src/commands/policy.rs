@@ -31,7 +31,10 @@ pub(super) async fn run(
     };
     let outcomes = policies.run_tests()?;
     output
-        .data(&crate::output::policy::test_report(&outcomes, output.stdout_color()))
+        .data(&crate::output::policy::test_report(
+            &outcomes,
+            output.stdout_color(),
+        ))
         .map_err(Error::Stdout)?;
     if outcomes.is_empty() {
         return Err(Error::failed(

@@ -72,8 +72,9 @@ pub(crate) fn check_policies_unchanged(
         (None, None) => return Ok(()),
         (Some(recorded), Some(now)) if recorded == now => return Ok(()),
         (Some(_), Some(_)) => "the policy files changed since the plan was made".to_owned(),
-        (None, Some(_)) => "the plan was made without policies, and policies are configured now"
-            .to_owned(),
+        (None, Some(_)) => {
+            "the plan was made without policies, and policies are configured now".to_owned()
+        }
         (Some(_), None) => {
             "the plan was checked with policies, and none are configured now".to_owned()
         }
@@ -259,7 +260,12 @@ warn contains msg if {
         let denied = check_plan(plan(&ecs).await, &set).unwrap();
         let error = refusal(&denied).unwrap();
         assert_eq!(error.exit_code(), exit_code::REFUSED_BY_POLICY);
-        assert!(error.to_string().contains("capacity.rego:5 deny: api runs 1 tasks"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("capacity.rego:5 deny: api runs 1 tasks"),
+            "{error}"
+        );
     }
 
     #[tokio::test]
@@ -289,7 +295,10 @@ warn contains msg if {
         let unchecked = plan(&ecs).await;
         check_policies_unchanged(&unchecked, None).unwrap();
         let error = check_policies_unchanged(&unchecked, Some(&set)).unwrap_err();
-        assert!(error.to_string().contains("made without policies"), "{error}");
+        assert!(
+            error.to_string().contains("made without policies"),
+            "{error}"
+        );
 
         // A test file next to the policies is not part of the set.
         std::fs::write(

@@ -50,7 +50,10 @@ pub(crate) fn test_report(outcomes: &[TestOutcome], color: bool) -> String {
         counts.push(format!("{failed} failed"));
     }
     if errors > 0 {
-        counts.push(format!("{errors} error{}", if errors == 1 { "" } else { "s" }));
+        counts.push(format!(
+            "{errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        ));
     }
     if skipped > 0 {
         counts.push(format!("{skipped} skipped"));
@@ -94,7 +97,11 @@ mod tests {
     fn one_line_per_test_then_the_counts() {
         let outcomes = [
             outcome("test_latest_is_denied", TestResult::Passed, &["ignored"]),
-            outcome("test_pinned_is_allowed", TestResult::Failed, &["images_test.rego:9: {\"x\": 1}"]),
+            outcome(
+                "test_pinned_is_allowed",
+                TestResult::Failed,
+                &["images_test.rego:9: {\"x\": 1}"],
+            ),
             outcome(
                 "test_broken",
                 TestResult::Error("policies/images.rego:4:9: concat: expected array".into()),

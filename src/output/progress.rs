@@ -222,7 +222,11 @@ pub(crate) fn human_line(event: &ApplyEvent, color: bool) -> Option<String> {
         ApplyEvent::PolicyWarning { target, finding } => format!(
             "{}: {} {}:{} {}: {}",
             name(target),
-            paint(color, Style::Warning, "policy warning (new since the plan):"),
+            paint(
+                color,
+                Style::Warning,
+                "policy warning (new since the plan):"
+            ),
             finding.file,
             finding.line,
             finding.rule,

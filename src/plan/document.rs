@@ -108,7 +108,11 @@ pub(crate) fn policy_input(plan: &Plan) -> Value {
     })
 }
 
-fn service_document(service: &ServicePlan, environment: Option<&str>, secrets: &SecretNames) -> Value {
+fn service_document(
+    service: &ServicePlan,
+    environment: Option<&str>,
+    secrets: &SecretNames,
+) -> Value {
     let documents = service.documents.as_ref();
     let pair = |pair: &DocumentPair| {
         let masked = |document: &Option<Value>| {

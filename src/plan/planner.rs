@@ -298,10 +298,13 @@ pub(crate) fn plan_service(
     }
 
     let base = fingerprint(&desired, live, &options.normalize);
-    let terraform = request.ownership.as_ref().map(|ownership| TerraformOwnership {
-        resource: ownership.resource.as_ref().map(ToString::to_string),
-        fields: ownership.terraform_fields.iter().cloned().collect(),
-    });
+    let terraform = request
+        .ownership
+        .as_ref()
+        .map(|ownership| TerraformOwnership {
+            resource: ownership.resource.as_ref().map(ToString::to_string),
+            fields: ownership.terraform_fields.iter().cloned().collect(),
+        });
     Ok(ServicePlan {
         target,
         normalize: options.normalize.clone(),
@@ -1140,7 +1143,10 @@ mod tests {
         assert_eq!(image(&documents.before), json!("nginx:1"));
         assert_eq!(image(&documents.after), json!("nginx:2"));
         // The definition leaves desiredCount to ECS: both sides carry the live count.
-        assert_eq!(documents.before.service.as_ref().unwrap()["desiredCount"], 2);
+        assert_eq!(
+            documents.before.service.as_ref().unwrap()["desiredCount"],
+            2
+        );
         assert_eq!(documents.after.service.as_ref().unwrap()["desiredCount"], 2);
         // Normalized: the circuit breaker's defaults are there for a policy to read.
         assert_eq!(
@@ -1161,7 +1167,10 @@ mod tests {
         .unwrap();
         assert_changes_are_the_differences(&scaled);
         let documents = scaled.documents.as_ref().unwrap();
-        assert_eq!(documents.before.service.as_ref().unwrap()["desiredCount"], 2);
+        assert_eq!(
+            documents.before.service.as_ref().unwrap()["desiredCount"],
+            2
+        );
         assert_eq!(documents.after.service.as_ref().unwrap()["desiredCount"], 5);
 
         // A new service: no before, the whole definition after.
@@ -1215,7 +1224,10 @@ mod tests {
         .unwrap();
         assert_changes_are_the_differences(&skipped);
         let documents = skipped.documents.as_ref().unwrap();
-        assert_eq!(documents.after.task_definition, documents.before.task_definition);
+        assert_eq!(
+            documents.after.task_definition,
+            documents.before.task_definition
+        );
 
         // Terraform owns a field: recorded, and the live value stays.
         let mut changed = definition;
@@ -1236,7 +1248,8 @@ mod tests {
             ["networkConfiguration"]
         );
         assert_eq!(
-            documents.after.service.as_ref().unwrap()["networkConfiguration"]["awsvpcConfiguration"]["subnets"],
+            documents.after.service.as_ref().unwrap()["networkConfiguration"]["awsvpcConfiguration"]
+                ["subnets"],
             json!(["subnet-a"])
         );
     }
@@ -1260,7 +1273,10 @@ mod tests {
         let now = documents_now(&plan, &scaled_in).unwrap();
         assert_eq!(now.before.service.as_ref().unwrap()["desiredCount"], 1);
         assert_eq!(now.after.service.as_ref().unwrap()["desiredCount"], 1);
-        assert_eq!(now.after.task_definition, plan.documents.as_ref().unwrap().after.task_definition);
+        assert_eq!(
+            now.after.task_definition,
+            plan.documents.as_ref().unwrap().after.task_definition
+        );
 
         // A count the definition sets is the plan's, whatever the live one is now.
         let mut counted = definition;

@@ -110,7 +110,6 @@ pub(crate) enum PolicyError {
     },
 }
 
-
 /// Where in a policy file: `file:line:column`, or the file alone when Rego did not say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Location {

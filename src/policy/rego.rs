@@ -243,7 +243,12 @@ fn messages(data: &regorus::Value, name: &str) -> Vec<String> {
     }
 }
 
-fn evaluation_error(error: &dyn std::fmt::Display, file: &str, line: u32, rule: &str) -> PolicyError {
+fn evaluation_error(
+    error: &dyn std::fmt::Display,
+    file: &str,
+    line: u32,
+    rule: &str,
+) -> PolicyError {
     let (mut location, message, excerpt) = located(&error.to_string(), file);
     if location.line.is_none() {
         // regorus did not say where: the rule's head is the best place to look.
@@ -303,15 +308,7 @@ pub(super) fn located(text: &str, default_file: &str) -> (Location, String, Vec<
     if !prefix.is_empty() {
         message = format!("{prefix}: {message}");
     }
-    (
-        Location {
-            file,
-            line,
-            column,
-        },
-        message,
-        excerpt,
-    )
+    (Location { file, line, column }, message, excerpt)
 }
 
 #[cfg(test)]
@@ -336,7 +333,14 @@ mod tests {
 
     fn findings(set: &PolicySet, input: Value) -> Vec<(Severity, String, String, u32, String)> {
         let root = set.files[0].path.parent().unwrap().to_path_buf();
-        let root = root.ancestors().find(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with(".tmp"))).unwrap_or(&root).to_path_buf();
+        let root = root
+            .ancestors()
+            .find(|path| {
+                path.file_name()
+                    .is_some_and(|name| name.to_string_lossy().starts_with(".tmp"))
+            })
+            .unwrap_or(&root)
+            .to_path_buf();
         set.evaluate(&input)
             .unwrap()
             .into_iter()
@@ -461,8 +465,15 @@ warn_walk contains msg if {
             ("data/registry.yaml", "registry: registry.example.com/\n"),
         ]);
         let set = loaded.unwrap();
-        assert_eq!(set.file_names().len(), 2, "the data file is part of the set");
-        let found = findings(&set, serde_json::json!({"images": ["nginx:1", "registry.example.com/a:1"]}));
+        assert_eq!(
+            set.file_names().len(),
+            2,
+            "the data file is part of the set"
+        );
+        let found = findings(
+            &set,
+            serde_json::json!({"images": ["nginx:1", "registry.example.com/a:1"]}),
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].4, "nginx:1");
     }
@@ -481,7 +492,11 @@ warn_walk contains msg if {
             location.file,
             directory.path().join("broken.rego").display().to_string()
         );
-        assert_eq!((location.line, location.column), (Some(4), Some(9)), "{error}");
+        assert_eq!(
+            (location.line, location.column),
+            (Some(4), Some(9)),
+            "{error}"
+        );
         assert!(error.to_string().contains("expecting `}`"), "{error}");
         assert!(error.hint().is_some());
     }
@@ -493,9 +508,7 @@ warn_walk contains msg if {
             "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tmsg := concat(\",\", input.name)\n}\n",
         )]);
         let set = loaded.unwrap();
-        let error = set
-            .evaluate(&serde_json::json!({"name": 42}))
-            .unwrap_err();
+        let error = set.evaluate(&serde_json::json!({"name": 42})).unwrap_err();
         let PolicyError::Evaluation { location, rule, .. } = &error else {
             panic!("{error:?}")
         };
@@ -509,7 +522,8 @@ warn_walk contains msg if {
 
     #[test]
     fn regorus_error_text_is_read_back() {
-        let text = "\n--> /tmp/x/a.rego:4:9\n  |\n4 | \tmsg := y\n  |        ^\nerror: var y is unsafe";
+        let text =
+            "\n--> /tmp/x/a.rego:4:9\n  |\n4 | \tmsg := y\n  |        ^\nerror: var y is unsafe";
         let (location, message, excerpt) = located(text, "default.rego");
         assert_eq!(location.to_string(), "/tmp/x/a.rego:4:9");
         assert_eq!(message, "var y is unsafe");

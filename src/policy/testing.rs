@@ -84,8 +84,7 @@ impl PolicySet {
                         }
                     }
                     Err(error) => {
-                        let (at, message, _) =
-                            rego::located(&error.to_string(), &location.file);
+                        let (at, message, _) = rego::located(&error.to_string(), &location.file);
                         TestResult::Error(format!("{at}: {message}"))
                     }
                 };
@@ -149,7 +148,10 @@ mod tests {
                     "data.main.test_pinned_is_denied_wrongly".into(),
                     TestResult::Failed
                 ),
-                ("data.main.test_error".into(), TestResult::Error(String::new())),
+                (
+                    "data.main.test_error".into(),
+                    TestResult::Error(String::new())
+                ),
                 ("data.main.todo_test_later".into(), TestResult::Skipped),
             ]
         );

@@ -32,7 +32,10 @@ fn copy_example_policies(project: &Project) {
     let policies = project.file("policies");
     copy(&examples().join("policies"), &policies);
     let data = std::fs::read_to_string(policies.join("data.yaml")).unwrap();
-    let data = data.replace("    - public.ecr.aws\n", "    - public.ecr.aws\n    - docker.io\n");
+    let data = data.replace(
+        "    - public.ecr.aws\n",
+        "    - public.ecr.aws\n    - docker.io\n",
+    );
     assert!(data.contains("docker.io"));
     std::fs::write(policies.join("data.yaml"), data).unwrap();
 }
@@ -61,10 +64,15 @@ async fn a_denied_plan_exits_6_is_shown_everywhere_and_writes_no_plan_file() {
     assert!(!project.file("plan.json").exists(), "no plan file");
     let finding = "policies/image_tags.rego:8 deny_latest: web/api: container app runs nginx:latest: pin a version instead of latest";
     // The plan on stdout shows it; the error on stderr lists it with its file and rule.
-    assert!(stdout.contains("Policies: refused: 1 denial (8 files)."), "{stdout}");
+    assert!(
+        stdout.contains("Policies: refused: 1 denial (8 files)."),
+        "{stdout}"
+    );
     assert!(stdout.contains(&format!("  deny {finding}")), "{stdout}");
     assert!(
-        stderr.contains(&format!("error: the plan is refused by policy:\n  {finding}")),
+        stderr.contains(&format!(
+            "error: the plan is refused by policy:\n  {finding}"
+        )),
         "{stderr}"
     );
     assert!(stderr.contains("hint: change the definitions"), "{stderr}");
@@ -74,7 +82,12 @@ async fn a_denied_plan_exits_6_is_shown_everywhere_and_writes_no_plan_file() {
         markdown.contains("**Policies: refused: 1 denial (8 files)**"),
         "{markdown}"
     );
-    assert!(markdown.contains("- **deny** <code>policies/image_tags.rego:8</code> <code>deny_latest</code>"), "{markdown}");
+    assert!(
+        markdown.contains(
+            "- **deny** <code>policies/image_tags.rego:8</code> <code>deny_latest</code>"
+        ),
+        "{markdown}"
+    );
 
     let (stdout, _) = project.expect(&["plan", "--format", "json", "--policy", "policies"], 6);
     let plan = json_output(&stdout);
@@ -87,7 +100,11 @@ async fn a_denied_plan_exits_6_is_shown_everywhere_and_writes_no_plan_file() {
     );
     // deploy refuses the same way, before any change.
     project.expect(&["deploy", "--policy", "policies"], 6);
-    assert_eq!(account.mutating_requests().len(), mutations, "nothing was changed");
+    assert_eq!(
+        account.mutating_requests().len(),
+        mutations,
+        "nothing was changed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -100,12 +117,15 @@ async fn warnings_do_not_refuse_and_changed_policy_files_refuse_the_saved_plan()
 
     // 4 → 1 tasks: the example policies warn, and the plan goes on.
     project.write_service(json!({"desiredCount": 1}));
-    let (stdout, _) = project.expect(
-        &["plan", "--detailed-exitcode", "--policy", "policies"],
-        2,
+    let (stdout, _) = project.expect(&["plan", "--detailed-exitcode", "--policy", "policies"], 2);
+    assert!(
+        stdout.contains("Policies: passed with 1 warning (8 files)."),
+        "{stdout}"
     );
-    assert!(stdout.contains("Policies: passed with 1 warning (8 files)."), "{stdout}");
-    assert!(stdout.contains("  warn policies/desired_count.rego:"), "{stdout}");
+    assert!(
+        stdout.contains("  warn policies/desired_count.rego:"),
+        "{stdout}"
+    );
     let (_, stderr) = project.expect(&["plan", "-o", "plan.json", "--policy", "policies"], 0);
     assert!(!stderr.contains("error"), "{stderr}");
     let (stdout, _) = project.expect(&["show", "plan.json", "--format", "json"], 0);
@@ -119,8 +139,7 @@ async fn warnings_do_not_refuse_and_changed_policy_files_refuse_the_saved_plan()
     assert_eq!(shown["services"][0]["before"]["service"]["desiredCount"], 4);
     assert_eq!(shown["services"][0]["after"]["service"]["desiredCount"], 1);
     let stored: Value =
-        serde_json::from_str(&std::fs::read_to_string(project.file("plan.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(project.file("plan.json")).unwrap()).unwrap();
     assert_eq!(stored["policy"]["digest"], shown["policy"]["digest"]);
 
     // A policy data file changes after the review: the plan is refused, nothing changes.
@@ -166,9 +185,10 @@ async fn a_live_change_that_now_violates_a_rule_is_refused_at_apply_with_exit_6(
 
     // The definition leaves the count to the autoscaler from now on; a new image is planned
     // while 3 tasks run.
-    let mut service: Value =
-        serde_json::from_str(&std::fs::read_to_string(project.file("ecs-service-def.json")).unwrap())
-            .unwrap();
+    let mut service: Value = serde_json::from_str(
+        &std::fs::read_to_string(project.file("ecs-service-def.json")).unwrap(),
+    )
+    .unwrap();
     service.as_object_mut().unwrap().remove("desiredCount");
     project.write_json("ecs-service-def.json", &service);
     project.write_task_definition("nginx:2");
@@ -193,7 +213,11 @@ async fn a_live_change_that_now_violates_a_rule_is_refused_at_apply_with_exit_6(
         stderr.contains("web/api (ap-northeast-1): refused by policy under the lock, with the live service as it is now:\n  capacity.rego:5 deny_capacity: api would run 1 task(s): at least 2"),
         "{stderr}"
     );
-    assert_eq!(project.describe_service()["taskDefinition"], running, "not deployed");
+    assert_eq!(
+        project.describe_service()["taskDefinition"],
+        running,
+        "not deployed"
+    );
     let (stdout, stderr) = project.expect(&["lock", "status"], 0);
     assert!(
         format!("{stdout}{stderr}").contains(": not locked"),
@@ -225,12 +249,10 @@ async fn a_rule_that_fails_at_evaluation_is_an_error_with_its_file_and_line() {
         "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tsome service in input.services\n\tmsg := concat(\", \", service.target)\n}\n",
     )
     .unwrap();
-    let (stdout, stderr) = project.expect(&["plan", "-o", "plan.json", "--policy", "broken.rego"], 1);
+    let (stdout, stderr) =
+        project.expect(&["plan", "-o", "plan.json", "--policy", "broken.rego"], 1);
     assert!(stdout.is_empty(), "{stdout}");
-    assert!(
-        stderr.starts_with("error: broken.rego:7:"),
-        "{stderr}"
-    );
+    assert!(stderr.starts_with("error: broken.rego:7:"), "{stderr}");
     assert!(stderr.contains("evaluating deny:"), "{stderr}");
     assert!(!project.file("plan.json").exists());
 }
@@ -262,7 +284,10 @@ async fn the_json_plan_of_every_example_matches_the_output_schema() {
     }
     let saved = tempfile::tempdir().unwrap();
     let policies = examples().join("policies").display().to_string();
-    let quickstart = examples().join("quickstart/ristretto.jsonnet").display().to_string();
+    let quickstart = examples()
+        .join("quickstart/ristretto.jsonnet")
+        .display()
+        .to_string();
     let cases: Vec<(&str, PathBuf, Vec<String>, i32)> = vec![
         (
             "quickstart",
@@ -273,19 +298,34 @@ async fn the_json_plan_of_every_example_matches_the_output_schema() {
         (
             "multi-env dev",
             examples().join("multi-env"),
-            vec!["--env".into(), "dev".into(), "--tla-str".into(), "tag=1.4.2".into()],
+            vec![
+                "--env".into(),
+                "dev".into(),
+                "--tla-str".into(),
+                "tag=1.4.2".into(),
+            ],
             0,
         ),
         (
             "multi-env staging",
             examples().join("multi-env"),
-            vec!["--env".into(), "staging".into(), "--tla-str".into(), "tag=1.4.2".into()],
+            vec![
+                "--env".into(),
+                "staging".into(),
+                "--tla-str".into(),
+                "tag=1.4.2".into(),
+            ],
             0,
         ),
         (
             "multi-env prod",
             examples().join("multi-env"),
-            vec!["--env".into(), "prod".into(), "--tla-str".into(), "tag=1.4.2".into()],
+            vec![
+                "--env".into(),
+                "prod".into(),
+                "--tla-str".into(),
+                "tag=1.4.2".into(),
+            ],
             0,
         ),
         // The image tag defaults to latest: denied, still the same JSON form.
@@ -297,11 +337,17 @@ async fn the_json_plan_of_every_example_matches_the_output_schema() {
         ),
     ];
     for (index, (name, directory, global, code)) in cases.into_iter().enumerate() {
-        let plan_file = saved.path().join(format!("{index}.json")).display().to_string();
+        let plan_file = saved
+            .path()
+            .join(format!("{index}.json"))
+            .display()
+            .to_string();
         let mut arguments: Vec<String> = global;
         arguments.extend(
-            ["plan", "--format", "json", "-o", &plan_file, "--policy", &policies]
-                .map(str::to_owned),
+            [
+                "plan", "--format", "json", "-o", &plan_file, "--policy", &policies,
+            ]
+            .map(str::to_owned),
         );
         let output = support::ristretto(&account)
             .args(&arguments)
@@ -321,7 +367,10 @@ async fn the_json_plan_of_every_example_matches_the_output_schema() {
         );
         let plan = check(name, &stdout);
         assert_eq!(plan["policy"]["passed"], code == 0, "{name}");
-        assert!(plan["services"][0]["after"]["task_definition"].is_object(), "{name}");
+        assert!(
+            plan["services"][0]["after"]["task_definition"].is_object(),
+            "{name}"
+        );
         if code == 0 {
             let shown = support::ristretto(&account)
                 .args(["show", &plan_file, "--format", "json"])

@@ -26,9 +26,8 @@ pub(crate) use markdown::markdown;
 use crate::cli::PlanFormat;
 use crate::plan::Plan;
 
-
-pub(crate) use crate::plan::masking::{DEFAULT_SECRET_PATTERNS, SENSITIVE};
 use crate::plan::masking::SecretNames;
+pub(crate) use crate::plan::masking::{DEFAULT_SECRET_PATTERNS, SENSITIVE};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RenderOptions {
@@ -82,13 +81,13 @@ pub(crate) fn render(plan: &Plan, format: PlanFormat, color: bool) -> String {
 mod tests {
     use serde_json::{Map, Value, json};
 
-    use crate::plan::masking::mask_change;
     use super::rows::{Row, describe_action, diff_rows};
     use super::*;
     use crate::aws::ecs::Tag;
     use crate::diff::diff;
     use crate::diff::{Change, Diff, Path};
     use crate::normalize::NormalizeOptions;
+    use crate::plan::masking::mask_change;
     use crate::plan::{
         Action, Base, Changes, Desired, DocumentPair, FORMAT_VERSION, PolicyCheck,
         ServiceDocuments, ServicePlan, Target, TaskDefinitionRef, TerraformOwnership,
@@ -590,7 +589,8 @@ mod tests {
             before: json!("a"),
             after: json!("b"),
         };
-        let Change::Changed { before, after, .. } = mask_change(&change, &options.secret_names()) else {
+        let Change::Changed { before, after, .. } = mask_change(&change, &options.secret_names())
+        else {
             unreachable!()
         };
         assert_eq!((before, after), (json!(SENSITIVE), json!(SENSITIVE)));
@@ -663,7 +663,10 @@ mod tests {
             value["services"][0]["before"]["task_definition"]["containerDefinitions"][0]["image"],
             json!(IMAGE_1)
         );
-        assert_eq!(value["services"][0]["terraform"]["owns_fields"], json!(false));
+        assert_eq!(
+            value["services"][0]["terraform"]["owns_fields"],
+            json!(false)
+        );
         assert_eq!(value["policy"], Value::Null);
         assert_eq!(value["has_changes"], json!(true));
         assert_eq!(
@@ -736,10 +739,9 @@ mod tests {
     #[test]
     fn documents_are_masked_like_changes() {
         let value: Value =
-            serde_json::from_str(&json(&secret_changed_plan(), &RenderOptions::default()))
-                .unwrap();
-        let environment =
-            &value["services"][0]["after"]["task_definition"]["containerDefinitions"][0]["environment"];
+            serde_json::from_str(&json(&secret_changed_plan(), &RenderOptions::default())).unwrap();
+        let environment = &value["services"][0]["after"]["task_definition"]["containerDefinitions"]
+            [0]["environment"];
         assert_eq!(
             environment,
             &json!([

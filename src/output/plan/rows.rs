@@ -134,9 +134,8 @@ pub(super) fn summary_line(plan: &Plan) -> String {
 /// `refused: 1 denial, 2 warnings (3 files)` / `passed (3 files)`: the policy verdict in one
 /// line, for the text and Markdown renderings.
 pub(super) fn policy_verdict(policy: &PolicyCheck) -> String {
-    let plural = |count: usize, word: &str| {
-        format!("{count} {word}{}", if count == 1 { "" } else { "s" })
-    };
+    let plural =
+        |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
     let denials = policy.denials().count();
     let warnings = policy.warnings().count();
     let files = plural(policy.files.len(), "file");
