@@ -93,3 +93,64 @@ fn indent_continuation(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Finding, Location, PolicyError, Severity};
+
+    #[test]
+    fn policy_refusals_and_rego_errors() {
+        let denied = Error::PolicyDenied {
+            findings: vec![
+                Finding {
+                    severity: Severity::Deny,
+                    file: "policies/image_tags.rego".into(),
+                    rule: "deny_latest".into(),
+                    line: 8,
+                    message: "web/api: container app runs nginx:latest: pin a version".into(),
+                },
+                Finding {
+                    severity: Severity::Deny,
+                    file: "policies/privileges.rego".into(),
+                    rule: "deny_privileged".into(),
+                    line: 7,
+                    message: "web/api: container app is privileged".into(),
+                },
+            ],
+        };
+        // The caret stays under the place: continuation lines of the excerpt keep their spaces.
+        let syntax = Error::Policy(PolicyError::Syntax {
+            location: Location {
+                file: "policies/broken.rego".into(),
+                line: Some(6),
+                column: Some(9),
+            },
+            message: "expecting `}` while parsing set".into(),
+            excerpt: vec![
+                "6 |  msg := sprintf(\"%s\", [input.x]".into(),
+                "  |         ^".into(),
+            ],
+        });
+        let evaluation = Error::from(crate::apply::ApplyError::Policy(PolicyError::Evaluation {
+            location: Location {
+                file: "policies/broken.rego".into(),
+                line: Some(7),
+                column: Some(9),
+            },
+            rule: "deny".into(),
+            message: "`concat` expects array or set argument".into(),
+            excerpt: vec!["7 |  msg := concat(\", \", x)".into(), "  |         ^".into()],
+        }));
+        let text = [denied, syntax, evaluation]
+            .iter()
+            .map(|error| render(error, false))
+            .collect::<Vec<_>>()
+            .join("\n");
+        insta::assert_snapshot!(text);
+        assert_eq!(
+            Error::PolicyDenied { findings: vec![] }.exit_code(),
+            crate::exit_code::REFUSED_BY_POLICY
+        );
+    }
+}

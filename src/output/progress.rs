@@ -394,6 +394,10 @@ mod tests {
                 removed: vec!["old".into()],
             },
             ApplyEvent::NotWaiting { target: target() },
+            ApplyEvent::PolicyWarning {
+                target: target(),
+                finding: policy_warning(),
+            },
         ];
         let lines: Vec<String> = events
             .iter()
@@ -402,8 +406,28 @@ mod tests {
         insta::assert_snapshot!(lines.join("\n"));
     }
 
+    fn policy_warning() -> crate::policy::Finding {
+        crate::policy::Finding {
+            severity: crate::policy::Severity::Warn,
+            file: "policies/capacity.rego".into(),
+            rule: "warn".into(),
+            line: 12,
+            message: "api: 2 tasks".into(),
+        }
+    }
+
     #[test]
     fn json_lines_name_every_event() {
+        let line = json_line(&ApplyEvent::PolicyWarning {
+            target: target(),
+            finding: policy_warning(),
+        });
+        assert_eq!(line["event"], "policy_warning");
+        assert_eq!(
+            line["finding"],
+            serde_json::json!({"severity": "warn", "file": "policies/capacity.rego",
+                               "rule": "warn", "line": 12, "message": "api: 2 tasks"})
+        );
         let line = json_line(&ApplyEvent::TaskDefinitionRegistered {
             target: target(),
             arn: "arn".into(),

@@ -161,8 +161,8 @@ impl PolicyError {
                     .into(),
             ),
             PolicyError::Evaluation { .. } => Some(
-                "a failing rule refuses nothing and allows nothing: fix it, and cover the case \
-                 with a test_ rule (ristretto policy test)"
+                "nothing goes on while a rule fails: fix it, and cover the case with a test_ \
+                 rule (ristretto policy test)"
                     .into(),
             ),
             PolicyError::DataConflict { .. } => {
