@@ -140,7 +140,10 @@ mod tests {
             },
             rule: "deny".into(),
             message: "`concat` expects array or set argument".into(),
-            excerpt: vec!["7 |  msg := concat(\", \", x)".into(), "  |         ^".into()],
+            excerpt: vec![
+                "7 |  msg := concat(\", \", x)".into(),
+                "  |         ^".into(),
+            ],
         }));
         let text = [denied, syntax, evaluation]
             .iter()

@@ -22,13 +22,22 @@ const PACKAGE: &str = "data.main";
 /// a comprehension over a large input can take very long; a plan must not hang on it.
 const EVALUATION_LIMIT: Duration = Duration::from_secs(30);
 
-/// A loaded policy set: its files, their digest, and an engine holding the parsed policies and
-/// the data, cloned for each evaluation.
+/// A rule definition in a parsed module, with its name.
+pub(super) type RuleDefinition = (
+    regorus::unstable::Ref<regorus::unstable::Module>,
+    regorus::unstable::Ref<regorus::unstable::Rule>,
+    String,
+);
+
+/// A loaded policy set: its files, their digest, an engine holding the parsed, analysed
+/// policies and the data (cloned for each evaluation, so that the analysis is done once), and
+/// the conftest rules to evaluate.
 #[derive(Clone)]
 pub(crate) struct PolicySet {
     files: Vec<SetFile>,
     digest: String,
     engine: regorus::Engine,
+    conftest_rules: Vec<(RuleDefinition, Severity)>,
 }
 
 impl std::fmt::Debug for PolicySet {
@@ -51,10 +60,19 @@ impl PolicySet {
         for file in files.iter().filter(|file| file.kind == FileKind::Policy) {
             add_module(&mut engine, file)?;
         }
+        prepare(&mut engine)?;
+        let conftest_rules = rules(&engine, PACKAGE, conftest_severity)
+            .into_iter()
+            .map(|definition| {
+                let severity = conftest_severity(&definition.2).expect("filtered by rules()");
+                (definition, severity)
+            })
+            .collect();
         Ok(Self {
             digest: files::digest(&files),
             files,
             engine,
+            conftest_rules,
         })
     }
 
@@ -77,16 +95,15 @@ impl PolicySet {
         let mut engine = self.engine.clone();
         engine.set_input(regorus::Value::from(input.clone()));
         let mut findings = Vec::new();
-        for (module, rule, name) in rules(&engine, PACKAGE, conftest_severity) {
-            let severity = conftest_severity(&name).expect("filtered by rules()");
+        for ((module, rule, name), severity) in &self.conftest_rules {
             let file = module.package.span.source.get_path().clone();
             let line = rule.span().line;
             let data = engine
-                .eval_rule_in_module(&module, &rule, false)
-                .map_err(|error| evaluation_error(&error, &file, line, &name))?;
-            for message in messages(&data, &name) {
+                .eval_rule_in_module(module, rule, false)
+                .map_err(|error| evaluation_error(&error, &file, line, name))?;
+            for message in messages(&data, name) {
                 findings.push(Finding {
-                    severity,
+                    severity: *severity,
                     file: file.clone(),
                     rule: name.clone(),
                     line,
@@ -103,6 +120,7 @@ impl PolicySet {
         for file in self.files.iter().filter(|file| file.kind == FileKind::Test) {
             add_module(&mut engine, file)?;
         }
+        prepare(&mut engine)?;
         Ok(engine)
     }
 }
@@ -159,17 +177,31 @@ fn add_module(engine: &mut regorus::Engine, file: &SetFile) -> Result<(), Policy
     })
 }
 
+/// Analyses the modules now (what regorus does before a first evaluation): the errors that
+/// only the whole set shows — an unsafe variable, a call of an unknown function, a conflict
+/// between files — are found when the set is loaded, before any AWS call, and every evaluation
+/// of a clone starts from the analysed engine.
+fn prepare(engine: &mut regorus::Engine) -> Result<(), PolicyError> {
+    engine
+        .eval_query("true".to_owned(), false)
+        .map(|_| ())
+        .map_err(|error| {
+            let (location, message, excerpt) = located(&error.to_string(), "policies");
+            PolicyError::Syntax {
+                location,
+                message,
+                excerpt,
+            }
+        })
+}
+
 /// Every rule definition of `package` whose name `wanted` accepts, with its name, in module
 /// and source order.
 pub(super) fn rules<T>(
     engine: &regorus::Engine,
     package: &str,
     wanted: impl Fn(&str) -> Option<T>,
-) -> Vec<(
-    regorus::unstable::Ref<regorus::unstable::Module>,
-    regorus::unstable::Ref<regorus::unstable::Rule>,
-    String,
-)> {
+) -> Vec<RuleDefinition> {
     let mut found = Vec::new();
     let mut engine = engine.clone();
     for module in engine.get_modules().clone() {
@@ -499,6 +531,23 @@ warn_walk contains msg if {
         );
         assert!(error.to_string().contains("expecting `}`"), "{error}");
         assert!(error.hint().is_some());
+    }
+
+    #[test]
+    fn an_error_only_the_whole_set_shows_is_found_when_it_is_loaded() {
+        let (directory, loaded) = set(&[(
+            "unsafe.rego",
+            "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tmsg := sprintf(\"%v\", [unbound])\n}\n",
+        )]);
+        let error = loaded.unwrap_err();
+        let PolicyError::Syntax { location, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(
+            location.file,
+            directory.path().join("unsafe.rego").display().to_string()
+        );
+        assert_eq!(location.line, Some(6), "{error}");
     }
 
     #[test]
