@@ -308,6 +308,9 @@ pub(crate) enum Command {
     /// Write a config and definitions from a live service (--service NAME)
     #[command(display_order = 9)]
     Init(InitArgs),
+    /// Run the policies' own tests (test_ rules), as opa test does
+    #[command(display_order = 18)]
+    Policy(PolicyArgs),
     /// Print the version
     #[command(display_order = 19)]
     Version,
@@ -547,6 +550,31 @@ pub(crate) struct PlanFlags {
     pub(crate) keep_live_service: bool,
 }
 
+/// The Rego policies a plan is checked against, besides the config's `policies`.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct PolicyFlags {
+    /// Rego policy file, JSON/YAML data file, or directory of them, checked besides the
+    /// config's policies (repeatable; apply needs the same ones as plan)
+    #[arg(long = "policy", value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    #[command(subcommand)]
+    pub(crate) command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Run every test_ rule of the policies (*_test.rego files included); fails when one fails
+    Test {
+        /// Policy files or directories [default: the config's policies]
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub(crate) enum PlanFormat {
     /// For people: coloured, nested like Terraform's plan
@@ -590,6 +618,9 @@ pub(crate) struct DiffArgs {
 pub(crate) struct PlanArgs {
     #[command(flatten)]
     pub(crate) flags: PlanFlags,
+
+    #[command(flatten)]
+    pub(crate) policy: PolicyFlags,
 
     /// Save the plan to FILE (mode 0600) or to s3://bucket/key
     #[arg(short, long, value_name = "FILE")]
@@ -703,6 +734,9 @@ pub(crate) struct ApplyArgs {
     pub(crate) flags: PlanFlags,
 
     #[command(flatten)]
+    pub(crate) policy: PolicyFlags,
+
+    #[command(flatten)]
     pub(crate) execution: ExecutionArgs,
 }
 
@@ -737,6 +771,9 @@ pub(crate) struct DeployArgs {
 
     #[command(flatten)]
     pub(crate) flags: PlanFlags,
+
+    #[command(flatten)]
+    pub(crate) policy: PolicyFlags,
 
     #[command(flatten)]
     pub(crate) execution: ExecutionArgs,

@@ -11,6 +11,7 @@ use crate::live::LiveError;
 use crate::lock::{LockError, Signal};
 use crate::plan::PlanError;
 use crate::plan::file::PlanFileError;
+use crate::policy::{Finding, PolicyError};
 use crate::render::RenderError;
 use std::path::PathBuf;
 
@@ -46,6 +47,15 @@ pub(crate) enum Error {
     Lock(#[from] LockError),
     #[error(transparent)]
     AppSpec(#[from] crate::appspec::AppSpecError),
+    /// A policy file that cannot be read, parsed or evaluated.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// A `deny` or `violation` rule matched the plan (exit 6).
+    #[error(
+        "the plan is refused by policy:\n{}",
+        crate::policy::finding_lines(findings)
+    )]
+    PolicyDenied { findings: Vec<Finding> },
     /// SIGINT or SIGTERM stopped the command; the lock was released.
     #[error("interrupted by {}: stopped before the next change; the deploy lock was released", .0.name())]
     Interrupted(Signal),
@@ -105,7 +115,9 @@ impl Error {
             | Error::Live(_)
             | Error::Plan(_)
             | Error::AppSpec(_)
+            | Error::Policy(_)
             | Error::Ownership(_) => exit_code::ERROR,
+            Error::PolicyDenied { .. } => exit_code::REFUSED_BY_POLICY,
             Error::PlanFile(error) if error.is_refusal() => exit_code::PLAN_REFUSED,
             Error::PlanFile(_) => exit_code::ERROR,
             Error::PlanRefused { .. } => exit_code::PLAN_REFUSED,
@@ -121,6 +133,7 @@ impl Error {
                 ApplyErrorKind::LockHeld => exit_code::LOCK_NOT_ACQUIRED,
                 ApplyErrorKind::Refused => exit_code::PLAN_REFUSED,
                 ApplyErrorKind::DeploymentFailed => exit_code::DEPLOYMENT_FAILED,
+                ApplyErrorKind::RefusedByPolicy => exit_code::REFUSED_BY_POLICY,
             },
             Error::Lock(error) if error.is_held() => exit_code::LOCK_NOT_ACQUIRED,
             Error::Lock(_) => exit_code::ERROR,
@@ -154,6 +167,8 @@ impl Error {
             Error::Apply(error) => error.hint(),
             Error::Lock(error) => error.hint(),
             Error::AppSpec(error) => error.hint(),
+            Error::Policy(error) => error.hint(),
+            Error::PolicyDenied { .. } => Some(crate::policy::DENIED_HINT.into()),
             Error::Interrupted(_) => {
                 Some("the service may be mid-rollout: check it with ristretto status".into())
             }

@@ -9,10 +9,14 @@ pub(crate) const ERROR: u8 = 1;
 pub(crate) const CHANGES_PRESENT: u8 = 2;
 /// The deploy lock was not acquired within `--lock-timeout`.
 pub(crate) const LOCK_NOT_ACQUIRED: u8 = 3;
-/// A saved plan was refused: stale, already applied, digest mismatch, other target, unknown format.
+/// A saved plan was refused: stale, already applied, digest mismatch, other target, unknown
+/// format, policy files changed since the plan.
 pub(crate) const PLAN_REFUSED: u8 = 4;
 /// The deployment failed: rolled back, stopped, or not complete within the timeout.
 pub(crate) const DEPLOYMENT_FAILED: u8 = 5;
+/// Refused by policy: a `deny` or `violation` rule of the policies matched, at plan or again at
+/// apply under the lock.
+pub(crate) const REFUSED_BY_POLICY: u8 = 6;
 
 /// The table printed at the end of `--help`.
 pub(crate) const HELP_TABLE: &str = "\
@@ -22,4 +26,5 @@ Exit codes:
   2  plan/diff --detailed-exitcode: changes present
   3  lock not acquired within --lock-timeout
   4  plan refused: stale, already applied, digest mismatch, other target, unknown format
-  5  deployment failed: rolled back, stopped, or timed out";
+  5  deployment failed: rolled back, stopped, or timed out
+  6  refused by policy: a deny rule of the policies (at plan, or again at apply)";

@@ -3,7 +3,8 @@
 //! the parts; code comments cite its sections as `ARCHITECTURE.md §N`.
 //!
 //! Layers point one way: `cli` → `commands` → `operation` → domain (`config`, `render`,
-//! `definition`, `project`, `normalize`, `diff`, `plan`, `live`, `apply`, `lock`, `tfstate`) →
+//! `definition`, `project`, `normalize`, `diff`, `plan`, `policy`, `live`, `apply`, `lock`,
+//! `tfstate`) →
 //! `aws`. Only `output` prints.
 //!
 //! The library exists for the binary and the tests: modules are `pub(crate)` unless an
@@ -34,6 +35,7 @@ pub mod normalize;
 pub(crate) mod operation;
 pub(crate) mod output;
 pub(crate) mod plan;
+pub(crate) mod policy;
 pub(crate) mod project;
 pub(crate) mod render;
 pub mod tfstate;

@@ -786,3 +786,130 @@ fn exec_without_the_plugin_says_how_to_install_it() {
     let stderr = failure(&output);
     insta::assert_snapshot!("exec_without_plugin", stderr);
 }
+
+/// Every kind of bad policy input is one clear error naming the file (and line), exit 1,
+/// before any AWS call: the policies are read and parsed first.
+#[test]
+fn bad_policies_name_their_file_and_line() {
+    let project = Project::new(&[
+        ("ristretto.yml", &format!("{CONFIG}policies: [policies/]\n")),
+        ("td.jsonnet", TASK),
+        ("sv.jsonnet", SERVICE),
+        (
+            "policies/ok.rego",
+            "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tinput.x == 1\n\tmsg := \"x\"\n}\n",
+        ),
+        (
+            "broken/v1.rego",
+            "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tmsg := sprintf(\"%s\", [input.x]\n}\n",
+        ),
+        (
+            "broken/classic.rego",
+            "package main\n\ndeny[msg] {\n\tmsg := input.x[\n}\n",
+        ),
+        ("broken/data.yaml", "registries: [a, b\n"),
+        ("broken/data.json", "{\"registries\": [\"a\",]}\n"),
+        ("broken/list.yaml", "- a\n- b\n"),
+        ("broken/notes.txt", "not a policy\n"),
+    ]);
+    let cases: [(&str, &[&str]); 8] = [
+        ("missing_path", &["plan", "--policy", "nowhere/"]),
+        ("rego_v1_syntax", &["plan", "--policy", "broken/v1.rego"]),
+        (
+            "rego_classic_syntax",
+            &["apply", "--policy", "broken/classic.rego"],
+        ),
+        ("data_not_yaml", &["plan", "--policy", "broken/data.yaml"]),
+        ("data_not_json", &["deploy", "--policy", "broken/data.json"]),
+        (
+            "data_not_an_object",
+            &["plan", "--policy", "broken/list.yaml"],
+        ),
+        (
+            "not_a_policy_file",
+            &["plan", "--policy", "broken/notes.txt"],
+        ),
+        ("policy_test_syntax", &["policy", "test", "broken/v1.rego"]),
+    ];
+    for (name, arguments) in cases {
+        insta::assert_snapshot!(
+            format!("bad_policy_{name}"),
+            failure(&project.run(arguments))
+        );
+    }
+    // A config whose policies are missing names the config.
+    let missing = Project::new(&[
+        ("ristretto.yml", &format!("{CONFIG}policies: [rules/]\n")),
+        ("td.jsonnet", TASK),
+        ("sv.jsonnet", SERVICE),
+    ]);
+    insta::assert_snapshot!(
+        "bad_policy_missing_in_config",
+        failure(&missing.run(&["plan"]))
+    );
+}
+
+/// `policy test` runs the example policies' tests (all pass), and fails (exit 1) with the
+/// failing test named when a policy is broken.
+#[test]
+fn policy_test_passes_the_examples_and_fails_on_a_broken_one() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies");
+    let output = ristretto(
+        Path::new("."),
+        &["policy", "test", &examples.display().to_string()],
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = stdout.lines().last().unwrap();
+    assert!(summary.ends_with(" passed"), "{stdout}");
+    let passed: usize = summary.trim_end_matches(" passed").parse().unwrap();
+    assert!(passed >= 20, "{stdout}");
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+
+    // The same files with the latest-tag rule broken.
+    let mut files: Vec<(String, String)> = Vec::new();
+    for entry in walk(&examples) {
+        let relative = entry.strip_prefix(&examples).unwrap().display().to_string();
+        let mut text = std::fs::read_to_string(&entry).unwrap();
+        if relative == "image_tags.rego" {
+            text = text.replace("== \"latest\"", "== \"lastest\"");
+        }
+        files.push((format!("policies/{relative}"), text));
+    }
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_str()))
+        .collect();
+    let project = Project::new(&borrowed);
+    let output = project.run(&["policy", "test", "policies"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("FAIL  data.main.test_latest_is_denied (policies/image_tags_test.rego:"),
+        "{stdout}"
+    );
+    assert!(stderr.starts_with("error: 1 of "), "{stderr}");
+
+    // Without a path, the config's policies; a config without any says so.
+    let project = valid_project();
+    let stderr = failure(&project.run(&["policy", "test"]));
+    assert!(stderr.contains("the config has no policies"), "{stderr}");
+}
+
+fn walk(directory: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -15,6 +15,7 @@ use crate::live::{self, LiveError, RevisionChoice};
 use crate::lock::{LeaseHandle, LockError, LockEvent};
 use crate::normalize::RISTRETTO_TAG_PREFIX;
 use crate::plan::{self, Action, LiveState, ServicePlan, Target, TaskDefinitionRef};
+use crate::policy::{Finding, PolicyError};
 
 pub(crate) use wait::{WaitOptions, WaitUntil};
 
@@ -105,11 +106,27 @@ pub(crate) enum ApplyEvent {
     NotWaiting {
         target: Target,
     },
+    /// A `warn` rule found something under the lock that the plan did not show.
+    PolicyWarning {
+        target: Target,
+        finding: Finding,
+    },
 }
 
 /// Receives progress; `output` implements it for people (stderr) and machines (JSON lines).
 pub(crate) trait Reporter: Send + Sync {
     fn report(&self, event: ApplyEvent);
+}
+
+/// The plan's policies, evaluated again for one section under the lock against the live state
+/// re-read there (ARCHITECTURE.md §5); `operation` implements it with the policy set.
+pub(crate) trait PolicyGate: Send + Sync {
+    /// The warnings found now that the plan did not show; a denial is `ApplyError::PolicyDenied`.
+    // ApplyError is large (its Superseded and RolledBack variants carry the events), as
+    // `apply_section`'s own result is; it is boxed when it becomes the top-level `Error`, and
+    // this is called once per service.
+    #[allow(clippy::result_large_err)]
+    fn check(&self, section: &ServicePlan, live: &LiveState) -> Result<Vec<Finding>, ApplyError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,6 +178,16 @@ pub(crate) enum ApplyError {
         deployment: String,
         events: Vec<String>,
     },
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(
+        "{target}: refused by policy under the lock, with the live service as it is now:\n{}",
+        crate::policy::finding_lines(findings)
+    )]
+    PolicyDenied {
+        target: Target,
+        findings: Vec<Finding>,
+    },
 }
 
 fn format_events(events: &[String]) -> String {
@@ -181,6 +208,7 @@ impl ApplyError {
             | ApplyError::Superseded { .. }
             | ApplyError::Timeout { .. } => ApplyErrorKind::DeploymentFailed,
             ApplyError::Lock(error) if error.is_held() => ApplyErrorKind::LockHeld,
+            ApplyError::PolicyDenied { .. } => ApplyErrorKind::RefusedByPolicy,
             _ => ApplyErrorKind::Error,
         }
     }
@@ -209,6 +237,8 @@ impl ApplyError {
                  outside ristretto); ristretto status shows what runs"
                     .into(),
             ),
+            ApplyError::Policy(error) => error.hint(),
+            ApplyError::PolicyDenied { .. } => Some(crate::policy::DENIED_HINT.into()),
         }
     }
 }
@@ -219,6 +249,7 @@ pub(crate) enum ApplyErrorKind {
     LockHeld,
     Refused,
     DeploymentFailed,
+    RefusedByPolicy,
 }
 
 /// What applying one section did.
@@ -244,7 +275,8 @@ pub(crate) enum Basis<'a> {
     PlannedUnderLease(&'a LiveState),
 }
 
-/// Applies one service section under `lease`. `wait: None` is `--no-wait`.
+/// Applies one service section under `lease`. `wait: None` is `--no-wait`; `policy: None`, no
+/// policies.
 pub(crate) async fn apply_section(
     ecs: &impl EcsApi,
     section: &ServicePlan,
@@ -252,6 +284,7 @@ pub(crate) async fn apply_section(
     lease: &LeaseHandle,
     wait: Option<&WaitOptions>,
     reporter: &dyn Reporter,
+    policy: Option<&dyn PolicyGate>,
 ) -> Result<SectionOutcome, ApplyError> {
     let target = &section.target;
     let reread;
@@ -265,6 +298,13 @@ pub(crate) async fn apply_section(
             &reread
         }
     };
+    // The policies again, with the live state as it is now (a denial changes nothing).
+    if let Some(policy) = policy {
+        for finding in policy.check(section, live)? {
+            let target = target.clone();
+            reporter.report(ApplyEvent::PolicyWarning { target, finding });
+        }
+    }
     let seen_events: HashSet<String> = live
         .service
         .as_ref()

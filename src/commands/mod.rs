@@ -18,6 +18,7 @@ mod init;
 mod lock;
 mod man;
 mod plan;
+mod policy;
 mod refresh;
 mod register;
 mod render;
@@ -47,6 +48,10 @@ pub(crate) fn run(cli: Cli, output: &Output) -> Result<u8, Error> {
         Command::Completions(arguments) => completions::run(&arguments, output),
         Command::Man(arguments) => man::run(&arguments, output),
         Command::Show(arguments) => in_runtime(&global, || show::run(&global, &arguments, output)),
+        // Reads the config only when no path is given.
+        Command::Policy(arguments) => {
+            in_runtime(&global, || policy::run(&global, &arguments, output))
+        }
         // init writes the config: there is none to load yet.
         Command::Init(arguments) => in_runtime(&global, || init::run(&global, &arguments, output)),
         Command::Project(command) => in_runtime(&global, || async {

@@ -17,7 +17,7 @@ pub(super) async fn run(session: &Session<'_>, arguments: &RefreshArgs) -> Resul
         ..PlanFlags::default()
     };
     session
-        .deploy_now(&flags, arguments.dry_run, &execution, "refresh")
+        .deploy_now(&flags, None, arguments.dry_run, &execution, "refresh")
         .await?;
     Ok(crate::exit_code::SUCCESS)
 }

@@ -16,13 +16,14 @@ use crate::apply::{WaitOptions, WaitUntil};
 use crate::aws::ecs::EcsApi;
 use crate::aws::lookups::RuntimeLookups;
 use crate::aws::sdk::{Aws, AwsSettings, Timeouts};
-use crate::cli::{ExecutionArgs, GlobalArgs, PlanFlags, WaitFlags, WaitUntilArg};
+use crate::cli::{ExecutionArgs, GlobalArgs, PlanFlags, PolicyFlags, WaitFlags, WaitUntilArg};
 use crate::config::{AwsConfig, ServiceConfig, envfile};
 use crate::error::Error;
 use crate::live::RevisionChoice;
 use crate::operation::{self, Execution, LockSetup, Planned};
 use crate::output::Output;
 use crate::plan::{Plan, PlanOptions, PlanRequest, Target};
+use crate::policy::PolicySet;
 use crate::project::{Project, ProjectOptions};
 use crate::render::JsonnetOptions;
 
@@ -163,6 +164,7 @@ impl<'run> Session<'run> {
     pub(crate) async fn deploy_now(
         &self,
         flags: &PlanFlags,
+        policies: Option<&PolicySet>,
         dry_run: bool,
         execution: &Execution,
         operation_name: &str,
@@ -175,7 +177,7 @@ impl<'run> Session<'run> {
         let ecs = self.aws.ecs().await;
         let cloud_map = self.aws.cloud_map().await;
         let make_plan = async || {
-            operation::compute_plan_and_live(
+            let planned = operation::compute_plan_and_live(
                 &ecs,
                 &cloud_map,
                 &requests,
@@ -183,7 +185,8 @@ impl<'run> Session<'run> {
                 choice,
                 self.global.env.clone(),
             )
-            .await
+            .await?;
+            self.checked(planned, policies)
         };
         self.one_step(
             &ecs,
@@ -214,7 +217,8 @@ impl<'run> Session<'run> {
             self.output
                 .plan(&plan, crate::cli::PlanFormat::Text)
                 .map_err(Error::Stdout)?;
-            return Ok(plan);
+            // A plan the policies deny is shown, then refused (exit 6).
+            return operation::refusal(&plan).map_or(Ok(plan), Err);
         }
         let lock = self.lock(execution).await?;
         operation::plan_and_apply(
@@ -227,6 +231,59 @@ impl<'run> Session<'run> {
             |plan| self.output.plan_info(plan),
         )
         .await
+    }
+
+    /// The policy set of this run: the config's `policies` and `--policy`, read and parsed
+    /// (before any AWS call, so a broken policy fails fast); `None` without policies.
+    pub(crate) fn policies(&self, flags: &PolicyFlags) -> Result<Option<PolicySet>, Error> {
+        let started = std::time::Instant::now();
+        let policies = operation::load_policies(Some(&self.project.config), &flags.paths)?;
+        if let Some(policies) = &policies {
+            self.output.debug(&format!(
+                "policies: {} files read and parsed in {:.2} ms",
+                policies.file_names().len(),
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
+        Ok(policies)
+    }
+
+    /// Plans now and checks the plan against `policies`; a denial is recorded in the plan
+    /// (see `operation::refusal`), not returned as an error, so that it can be shown first.
+    pub(crate) async fn plan_checked(
+        &self,
+        flags: &PlanFlags,
+        policies: Option<&PolicySet>,
+    ) -> Result<Plan, Error> {
+        let plan = self.plan_now(flags).await?;
+        match policies {
+            Some(policies) => self.check_policies(plan, policies),
+            None => Ok(plan),
+        }
+    }
+
+    /// Checks a plan against `policies`, recording what they found in it.
+    fn check_policies(&self, plan: Plan, policies: &PolicySet) -> Result<Plan, Error> {
+        let started = std::time::Instant::now();
+        let plan = operation::check_plan(plan, policies)?;
+        self.output.debug(&format!(
+            "policies: evaluated on {} services in {:.2} ms",
+            plan.services.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        ));
+        Ok(plan)
+    }
+
+    /// A plan made under the lock, checked against `policies` when there are any.
+    fn checked(
+        &self,
+        mut planned: operation::Planned,
+        policies: Option<&PolicySet>,
+    ) -> Result<operation::Planned, Error> {
+        if let Some(policies) = policies {
+            planned.plan = self.check_policies(planned.plan, policies)?;
+        }
+        Ok(planned)
     }
 
     pub(crate) fn wait_options(&self, flags: &WaitFlags) -> WaitOptions {
@@ -246,6 +303,7 @@ impl<'run> Session<'run> {
             parallelism: usize::from(arguments.parallelism),
             wait: (!arguments.no_wait).then(|| self.wait_options(&arguments.wait)),
             reporter: self.output.reporter(arguments.format),
+            policy: None,
         }
     }
 

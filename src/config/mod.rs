@@ -33,7 +33,7 @@ pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(60);
 pub const DEFAULT_LOCK_TABLE: &str = "ristretto-locks";
 
 /// Every top-level key a config may have; anything else is an error.
-const KNOWN_KEYS: [&str; 19] = [
+const KNOWN_KEYS: [&str; 20] = [
     "region",
     "cluster",
     "service",
@@ -53,6 +53,7 @@ const KNOWN_KEYS: [&str; 19] = [
     "secret_patterns",
     "aws",
     "plan_signing",
+    "policies",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +85,9 @@ pub struct Config {
     /// Environment variable names whose values plans mask (default: PASSWORD, SECRET, TOKEN,
     /// KEY as substrings).
     pub secret_patterns: Option<Vec<String>>,
+    /// `policies: [PATH…]`: Rego policy files, data files and directories checked on every
+    /// plan and again at apply (resolved against the config's directory).
+    pub policies: Vec<PathBuf>,
     /// ecspresso v2's deprecated `filter_command`; kept so old configs load.
     pub filter_command: Option<String>,
     /// `aws: {connect_timeout, read_timeout, attempt_timeout}`: the SDK's timeouts (the
@@ -339,6 +343,12 @@ pub fn from_document(document: Value, file: &Path) -> Result<Config, ConfigError
     let terraform = reader.terraform(&resolve)?;
     let secret_patterns = reader.string_list("secret_patterns")?;
     let terraform_owned_fields = reader.ownership()?;
+    let policies = reader
+        .string_list("policies")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(&resolve)
+        .collect();
 
     Ok(Config {
         file: file.to_path_buf(),
@@ -363,6 +373,7 @@ pub fn from_document(document: Value, file: &Path) -> Result<Config, ConfigError
         terraform,
         terraform_owned_fields,
         secret_patterns,
+        policies,
         filter_command,
         warnings,
         directory,
@@ -458,6 +469,15 @@ impl Config {
         put("required_version", self.required_version.clone().into());
         if let Some(patterns) = &self.secret_patterns {
             put("secret_patterns", patterns.clone().into());
+        }
+        if !self.policies.is_empty() {
+            put(
+                "policies",
+                self.policies
+                    .iter()
+                    .map(|path| Value::String(path.display().to_string()))
+                    .collect(),
+            );
         }
         if let Some(codedeploy) = &self.codedeploy {
             let mut entry = Map::new();
@@ -972,6 +992,7 @@ impl Config {
             terraform: None,
             terraform_owned_fields: None,
             secret_patterns: None,
+            policies: Vec::new(),
             filter_command: None,
             aws: AwsConfig::default(),
             plan_signing: None,

@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 
 use super::lock::LockSetup;
 use super::plan::Planned;
-use crate::apply::{ApplyEvent, Basis, Reporter, WaitOptions, apply_section};
+use crate::apply::{ApplyEvent, Basis, PolicyGate, Reporter, WaitOptions, apply_section};
 use crate::aws::ecs::EcsApi;
 use crate::error::Error;
 use crate::lock::{
@@ -35,6 +35,9 @@ pub(crate) struct Execution {
     /// `None`: `--no-wait`.
     pub(crate) wait: Option<WaitOptions>,
     pub(crate) reporter: Arc<dyn Reporter>,
+    /// The policies evaluated again under the lock before each service's actions; `None`: none
+    /// configured.
+    pub(crate) policy: Option<Arc<dyn PolicyGate>>,
 }
 
 /// Executes a sealed plan file under the locks of its services (`operation` names the
@@ -129,6 +132,10 @@ pub(crate) async fn plan_and_apply(
             ));
         }
         review(&planned.plan);
+        // A plan the policies deny is shown, then refused (exit 6), before anything changes.
+        if let Some(error) = super::policy::refusal(&planned.plan) {
+            return Err(error);
+        }
         if planned.plan.has_changes() {
             let sections: Vec<(&ServicePlan, Basis<'_>)> = planned
                 .plan
@@ -221,6 +228,7 @@ async fn apply_sections(
                     lease,
                     execution.wait.as_ref(),
                     execution.reporter.as_ref(),
+                    execution.policy.as_deref(),
                 ) => result.map(|_| ()).map_err(Error::from),
                 error = lease.lost() => Err(Error::from(error)),
             }
@@ -333,6 +341,7 @@ mod tests {
                 poll_interval: Duration::from_millis(1),
             }),
             reporter: recorder.clone(),
+            policy: None,
         };
         (execution, recorder)
     }

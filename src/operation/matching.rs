@@ -88,6 +88,7 @@ mod tests {
             },
             actions: Vec::new(),
             notes: Vec::new(),
+            documents: None,
         };
         file::seal(Plan {
             format_version: FORMAT_VERSION,
@@ -97,6 +98,7 @@ mod tests {
             environment: environment.map(str::to_owned),
             services: vec![section],
             secret_patterns: Vec::new(),
+            policy: None,
             digest: String::new(),
             signature: None,
         })

@@ -88,6 +88,7 @@ pub(crate) async fn compute_plan_and_live(
         environment,
         services,
         secret_patterns: options.secret_patterns.clone(),
+        policy: None,
         digest: String::new(),
         signature: None,
     });

@@ -55,6 +55,7 @@ mod tests {
             environment: Some("prod".into()),
             services: Vec::new(),
             secret_patterns: Vec::new(),
+            policy: None,
             digest: String::new(),
             signature: None,
         })

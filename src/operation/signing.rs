@@ -156,6 +156,7 @@ mod tests {
             environment: Some(environment.into()),
             services: Vec::new(),
             secret_patterns: Vec::new(),
+            policy: None,
             digest: String::new(),
             signature: None,
         })

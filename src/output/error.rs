@@ -49,6 +49,18 @@ fn render_into(out: &mut String, error: &Error, color: bool) {
                 "{label} {}\n",
                 indent_continuation(&error.to_string())
             ));
+            // A Rego error's source line and caret, aligned as regorus made them.
+            let excerpt = match error {
+                Error::Policy(policy) => policy.excerpt(),
+                Error::Apply(apply) => match apply.as_ref() {
+                    crate::apply::ApplyError::Policy(policy) => policy.excerpt(),
+                    _ => &[],
+                },
+                _ => &[],
+            };
+            for line in excerpt {
+                out.push_str(&format!("  {line}\n"));
+            }
         }
     }
     let mut source = error.source();
@@ -80,4 +92,68 @@ fn indent_continuation(text: &str) -> String {
         out.push_str(line.trim_start());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Finding, Location, PolicyError, Severity};
+
+    #[test]
+    fn policy_refusals_and_rego_errors() {
+        let denied = Error::PolicyDenied {
+            findings: vec![
+                Finding {
+                    severity: Severity::Deny,
+                    file: "policies/image_tags.rego".into(),
+                    rule: "deny_latest".into(),
+                    line: 8,
+                    message: "web/api: container app runs nginx:latest: pin a version".into(),
+                },
+                Finding {
+                    severity: Severity::Deny,
+                    file: "policies/privileges.rego".into(),
+                    rule: "deny_privileged".into(),
+                    line: 7,
+                    message: "web/api: container app is privileged".into(),
+                },
+            ],
+        };
+        // The caret stays under the place: continuation lines of the excerpt keep their spaces.
+        let syntax = Error::Policy(PolicyError::Syntax {
+            location: Location {
+                file: "policies/broken.rego".into(),
+                line: Some(6),
+                column: Some(9),
+            },
+            message: "expecting `}` while parsing set".into(),
+            excerpt: vec![
+                "6 |  msg := sprintf(\"%s\", [input.x]".into(),
+                "  |         ^".into(),
+            ],
+        });
+        let evaluation = Error::from(crate::apply::ApplyError::Policy(PolicyError::Evaluation {
+            location: Location {
+                file: "policies/broken.rego".into(),
+                line: Some(7),
+                column: Some(9),
+            },
+            rule: "deny".into(),
+            message: "`concat` expects array or set argument".into(),
+            excerpt: vec![
+                "7 |  msg := concat(\", \", x)".into(),
+                "  |         ^".into(),
+            ],
+        }));
+        let text = [denied, syntax, evaluation]
+            .iter()
+            .map(|error| render(error, false))
+            .collect::<Vec<_>>()
+            .join("\n");
+        insta::assert_snapshot!(text);
+        assert_eq!(
+            Error::PolicyDenied { findings: vec![] }.exit_code(),
+            crate::exit_code::REFUSED_BY_POLICY
+        );
+    }
 }

@@ -8,6 +8,7 @@ pub(crate) mod definitions;
 pub(crate) mod documents;
 pub(crate) mod error;
 pub(crate) mod plan;
+pub(crate) mod policy;
 pub(crate) mod progress;
 pub(crate) mod revisions;
 pub(crate) mod status;

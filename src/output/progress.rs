@@ -219,6 +219,19 @@ pub(crate) fn human_line(event: &ApplyEvent, color: bool) -> Option<String> {
         ApplyEvent::ReleaseFailed { lock_id, error } => {
             format!("could not release the deploy lock {lock_id}: {error}")
         }
+        ApplyEvent::PolicyWarning { target, finding } => format!(
+            "{}: {} {}:{} {}: {}",
+            name(target),
+            paint(
+                color,
+                Style::Warning,
+                "policy warning (new since the plan):"
+            ),
+            finding.file,
+            finding.line,
+            finding.rule,
+            finding.message
+        ),
     })
 }
 
@@ -308,6 +321,9 @@ pub(crate) fn json_line(event: &ApplyEvent) -> Value {
         ApplyEvent::ReleaseFailed { lock_id, error } => {
             json!({"event": "lock_release_failed", "lock_id": lock_id, "error": error})
         }
+        ApplyEvent::PolicyWarning { target: t, finding } => {
+            json!({"event": "policy_warning", "target": target(t), "finding": finding})
+        }
     }
 }
 
@@ -378,6 +394,10 @@ mod tests {
                 removed: vec!["old".into()],
             },
             ApplyEvent::NotWaiting { target: target() },
+            ApplyEvent::PolicyWarning {
+                target: target(),
+                finding: policy_warning(),
+            },
         ];
         let lines: Vec<String> = events
             .iter()
@@ -386,8 +406,28 @@ mod tests {
         insta::assert_snapshot!(lines.join("\n"));
     }
 
+    fn policy_warning() -> crate::policy::Finding {
+        crate::policy::Finding {
+            severity: crate::policy::Severity::Warn,
+            file: "policies/capacity.rego".into(),
+            rule: "warn".into(),
+            line: 12,
+            message: "api: 2 tasks".into(),
+        }
+    }
+
     #[test]
     fn json_lines_name_every_event() {
+        let line = json_line(&ApplyEvent::PolicyWarning {
+            target: target(),
+            finding: policy_warning(),
+        });
+        assert_eq!(line["event"], "policy_warning");
+        assert_eq!(
+            line["finding"],
+            serde_json::json!({"severity": "warn", "file": "policies/capacity.rego",
+                               "rule": "warn", "line": 12, "message": "api: 2 tasks"})
+        );
         let line = json_line(&ApplyEvent::TaskDefinitionRegistered {
             target: target(),
             arn: "arn".into(),

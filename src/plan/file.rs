@@ -211,8 +211,10 @@ mod tests {
                 },
                 actions: vec![],
                 notes: vec![],
+                documents: None,
             }],
             secret_patterns: Vec::new(),
+            policy: None,
             digest: String::new(),
             signature: None,
         })

@@ -29,7 +29,9 @@
 //! - Actions are ordered and each names its inputs: register, then create or update (one
 //!   UpdateService call with only the changed fields), then tags.
 
+pub(crate) mod document;
 pub(crate) mod file;
+pub(crate) mod masking;
 mod planner;
 #[cfg(test)]
 mod real_ecs;
@@ -40,9 +42,10 @@ use serde_json::{Map, Value};
 use crate::aws::ecs::Tag;
 use crate::diff::Diff;
 use crate::normalize::NormalizeOptions;
+use crate::policy::{Finding, Severity};
 
 pub(crate) use planner::{
-    LiveState, PlanError, PlanOptions, PlanRequest, fingerprint, plan_service,
+    LiveState, PlanError, PlanOptions, PlanRequest, documents_now, fingerprint, plan_service,
 };
 
 /// The plan file format this build writes and reads.
@@ -64,6 +67,10 @@ pub(crate) struct Plan {
     /// what `plan` did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secret_patterns: Vec<String>,
+    /// The policy set the plan was checked against and what it found; `None` without policies.
+    /// Apply refuses the plan when the set's files changed since (ARCHITECTURE.md §4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyCheck>,
     /// SHA-256 of the canonical JSON of every other field but `signature` (`file::digest`).
     pub digest: String,
     /// A KMS signature of the digest, when the config has `plan_signing` (made by `plan -o`,
@@ -82,6 +89,31 @@ pub(crate) struct PlanSignature {
     pub signature: String,
 }
 
+/// What the policies said about a plan (ARCHITECTURE.md §4, "Policies").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PolicyCheck {
+    /// SHA-256 of the set's policy and data files (`policy::PolicySet::digest`).
+    pub digest: String,
+    /// The policy and data files, as loaded.
+    pub files: Vec<String>,
+    /// Every message of every `deny`, `violation` and `warn` rule; a saved plan has no denials.
+    pub findings: Vec<Finding>,
+}
+
+impl PolicyCheck {
+    pub(crate) fn denials(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|finding| finding.severity == Severity::Deny)
+    }
+
+    pub(crate) fn warnings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|finding| finding.severity == Severity::Warn)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ServicePlan {
     pub target: Target,
@@ -95,6 +127,38 @@ pub(crate) struct ServicePlan {
     /// Things a reviewer should know that are not changes (a reused revision, a field left
     /// alone because UpdateService cannot unset it, …).
     pub notes: Vec<String>,
+    /// The whole documents before and after, for reviewers and policies; `None` in plans saved
+    /// by a ristretto that did not record them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<ServiceDocuments>,
+}
+
+/// A service's normalized documents as the live service has them (`before`) and as it will have
+/// them once the plan is applied (`after`), in the form the changes were computed on: the
+/// changes are exactly their differences. Unmasked, like `desired`; renderings mask them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ServiceDocuments {
+    pub before: DocumentPair,
+    pub after: DocumentPair,
+    /// The service fields Terraform owns, which apply never sends; `None`: ristretto owns them all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terraform: Option<TerraformOwnership>,
+}
+
+/// A task definition and a service document; `None` where there is none (a service that does
+/// not exist yet, a config without a service).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DocumentPair {
+    pub task_definition: Option<Value>,
+    pub service: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct TerraformOwnership {
+    /// `aws_ecs_service.api in infra/ecs.tf`; `None` when the config's `ownership` says it.
+    pub resource: Option<String>,
+    /// ECS API field paths (`desiredCount`, `deploymentConfiguration.maximumPercent`, …).
+    pub fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

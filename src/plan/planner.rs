@@ -5,10 +5,13 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Action, Base, Changes, Desired, ServicePlan, Target, TaskDefinitionRef};
+use super::{
+    Action, Base, Changes, Desired, DocumentPair, ServiceDocuments, ServicePlan, Target,
+    TaskDefinitionRef, TerraformOwnership,
+};
 use crate::aws::ecs::{LiveService, LiveTaskDefinition, Tag};
 use crate::diff::{self, Diff};
-use crate::normalize::{self, NormalizeOptions, REPLACEMENT_FIELDS};
+use crate::normalize::{self, LEFT_TO_ECS_WHEN_ABSENT, NormalizeOptions, REPLACEMENT_FIELDS};
 use crate::tfstate::Ownership;
 
 /// What the user asked for besides the documents (flags shared by `plan` and `deploy`).
@@ -142,8 +145,12 @@ pub(crate) fn plan_service(
     let normalized =
         |task: &LiveTaskDefinition| normalize::task_definition(&task.document, &options.normalize);
     let current = live.task_definition.as_ref();
+    let before_task_definition = current.map(normalized);
+    // What the service runs once the plan is applied, in the compared form.
+    let mut after_task_definition = desired_normalized.clone();
     let (wanted, task_definition_changes) = if let Some(chosen) = &live.chosen {
-        let changes = diff::diff(current.map(normalized).as_ref(), &normalized(chosen));
+        after_task_definition = normalized(chosen);
+        let changes = diff::diff(before_task_definition.as_ref(), &after_task_definition);
         (
             Some(TaskDefinitionRef::Existing {
                 arn: chosen.arn.clone(),
@@ -152,17 +159,23 @@ pub(crate) fn plan_service(
         )
     } else if options.skip_task_definition {
         match (current, &live.latest_in_family) {
-            (Some(_), _) => (None, Diff::default()),
-            (None, Some(latest)) => (
-                Some(TaskDefinitionRef::Existing {
-                    arn: latest.arn.clone(),
-                }),
-                Diff::default(),
-            ),
+            (Some(current), _) => {
+                after_task_definition = normalized(current);
+                (None, Diff::default())
+            }
+            (None, Some(latest)) => {
+                after_task_definition = normalized(latest);
+                (
+                    Some(TaskDefinitionRef::Existing {
+                        arn: latest.arn.clone(),
+                    }),
+                    Diff::default(),
+                )
+            }
             (None, None) => return Err(PlanError::NothingToSkipTo { target, family }),
         }
     } else {
-        let changes = diff::diff(current.map(normalized).as_ref(), &desired_normalized);
+        let changes = diff::diff(before_task_definition.as_ref(), &desired_normalized);
         if changes.is_empty() {
             (None, changes)
         } else if let Some(latest) = live
@@ -198,13 +211,13 @@ pub(crate) fn plan_service(
     }
 
     let mut service_changes = Diff::default();
+    let mut service_documents = (None, None);
     if let Some(desired_service) = &desired_service {
         match &live.service {
             None => {
-                service_changes = diff::diff(
-                    None,
-                    &normalize::service(desired_service, &options.normalize),
-                );
+                let after = normalize::service(desired_service, &options.normalize);
+                service_changes = diff::diff(None, &after);
+                service_documents = (None, Some(after));
                 let task_definition = match wanted.clone() {
                     Some(reference) => reference,
                     None => TaskDefinitionRef::Existing {
@@ -247,6 +260,9 @@ pub(crate) fn plan_service(
                     if owned_changes.iter().any(|field| field == "taskDefinition") {
                         // The service keeps Terraform's task definition: nothing to register.
                         wanted = None;
+                        if let Some(before) = &before_task_definition {
+                            after_task_definition = before.clone();
+                        }
                         actions.retain(|action| {
                             !matches!(action, Action::RegisterTaskDefinition { .. })
                         });
@@ -263,6 +279,12 @@ pub(crate) fn plan_service(
                     &mut notes,
                 )?;
                 service_changes = decided.changes;
+                service_documents = service_before_and_after(
+                    remote,
+                    local,
+                    &service_changes,
+                    &normalize::service(&live_service.document, &options.normalize),
+                );
                 if !decided.fields.is_empty() || wanted.is_some() || options.force_new_deployment {
                     actions.push(Action::UpdateService {
                         task_definition: wanted.clone(),
@@ -286,6 +308,13 @@ pub(crate) fn plan_service(
     }
 
     let base = fingerprint(&desired, live, &options.normalize);
+    let terraform = request
+        .ownership
+        .as_ref()
+        .map(|ownership| TerraformOwnership {
+            resource: ownership.resource.as_ref().map(ToString::to_string),
+            fields: ownership.terraform_fields.iter().cloned().collect(),
+        });
     Ok(ServicePlan {
         target,
         normalize: options.normalize.clone(),
@@ -297,7 +326,85 @@ pub(crate) fn plan_service(
         },
         actions,
         notes,
+        documents: Some(ServiceDocuments {
+            before: DocumentPair {
+                task_definition: before_task_definition,
+                service: service_documents.0,
+            },
+            after: DocumentPair {
+                task_definition: Some(after_task_definition),
+                service: service_documents.1,
+            },
+            terraform,
+        }),
     })
+}
+
+/// The service as it is and as it will be, from the compared forms: `after` differs from
+/// `before` exactly where `changes` say (a difference the plan leaves alone — a member
+/// UpdateService cannot unset, a Terraform-owned one — keeps its live value), and the members
+/// the definition leaves to ECS (`LEFT_TO_ECS_WHEN_ABSENT`, dropped from the compared forms)
+/// carry their live value on both sides, so that a policy sees an autoscaled `desiredCount`.
+fn service_before_and_after(
+    before: Value,
+    after: Value,
+    changes: &Diff,
+    live_normalized: &Value,
+) -> (Option<Value>, Option<Value>) {
+    let (Value::Object(mut before), Value::Object(mut after)) = (before, after) else {
+        return (None, None);
+    };
+    let changed: std::collections::BTreeSet<&str> = changes
+        .changes
+        .iter()
+        .filter_map(|change| change.path().top_level_key())
+        .collect();
+    let keys: Vec<String> = before.keys().chain(after.keys()).cloned().collect();
+    for key in keys {
+        if changed.contains(key.as_str()) {
+            continue;
+        }
+        match before.get(&key) {
+            Some(value) => after.insert(key, value.clone()),
+            None => after.remove(&key),
+        };
+    }
+    for field in LEFT_TO_ECS_WHEN_ABSENT {
+        if after.contains_key(field) {
+            continue;
+        }
+        if let Some(value) = live_normalized.get(field) {
+            before.insert(field.to_owned(), value.clone());
+            after.insert(field.to_owned(), value.clone());
+        }
+    }
+    (Some(Value::Object(before)), Some(Value::Object(after)))
+}
+
+/// A section's documents against the live state re-read at apply: the plan pins everything in
+/// them but the members its definition leaves to ECS (`LEFT_TO_ECS_WHEN_ABSENT`, which the
+/// fingerprint does not cover), so those are refreshed from `live`; the rest is as planned (a
+/// live change elsewhere makes the plan stale before this is asked).
+pub(crate) fn documents_now(section: &ServicePlan, live: &LiveState) -> Option<ServiceDocuments> {
+    let mut documents = section.documents.clone()?;
+    let (Some(desired), Some(live_service)) = (&section.desired.service, &live.service) else {
+        return Some(documents);
+    };
+    let live_normalized = normalize::service(&live_service.document, &section.normalize);
+    for field in LEFT_TO_ECS_WHEN_ABSENT {
+        if desired.get(field).is_some_and(|value| !value.is_null()) {
+            continue;
+        }
+        for side in [&mut documents.before.service, &mut documents.after.service] {
+            if let Some(Value::Object(side)) = side {
+                match live_normalized.get(field) {
+                    Some(value) => side.insert(field.to_owned(), value.clone()),
+                    None => side.remove(field),
+                };
+            }
+        }
+    }
+    Some(documents)
 }
 
 fn is_daemon(map: &Map<String, Value>) -> bool {
@@ -1009,5 +1116,193 @@ mod tests {
             before.differences(&autoscaled, false)
         );
         assert!(!before.differences(&autoscaled, true).is_empty());
+    }
+
+    /// The documents a plan records are the ones its changes were computed on: the changes
+    /// are exactly their differences, whatever the plan leaves alone.
+    fn assert_changes_are_the_differences(plan: &ServicePlan) {
+        let documents = plan.documents.as_ref().unwrap();
+        let task_definition = diff::diff(
+            documents.before.task_definition.as_ref(),
+            documents.after.task_definition.as_ref().unwrap(),
+        );
+        assert_eq!(task_definition, plan.changes.task_definition);
+        if let Some(after) = &documents.after.service {
+            let service = diff::diff(documents.before.service.as_ref(), after);
+            assert_eq!(service, plan.changes.service);
+        }
+    }
+
+    #[test]
+    fn documents_before_and_after_differ_exactly_by_the_changes() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let plan = plan_service(
+            &request("nginx:2", Some(definition.clone())),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_changes_are_the_differences(&plan);
+        let documents = plan.documents.as_ref().unwrap();
+        let image = |pair: &crate::plan::DocumentPair| {
+            pair.task_definition.as_ref().unwrap()["containerDefinitions"][0]["image"].clone()
+        };
+        assert_eq!(image(&documents.before), json!("nginx:1"));
+        assert_eq!(image(&documents.after), json!("nginx:2"));
+        // The definition leaves desiredCount to ECS: both sides carry the live count.
+        assert_eq!(
+            documents.before.service.as_ref().unwrap()["desiredCount"],
+            2
+        );
+        assert_eq!(documents.after.service.as_ref().unwrap()["desiredCount"], 2);
+        // Normalized: the circuit breaker's defaults are there for a policy to read.
+        assert_eq!(
+            documents.after.service.as_ref().unwrap()["deploymentConfiguration"]["deploymentCircuitBreaker"],
+            json!({"enable": false, "rollback": false})
+        );
+        assert!(documents.terraform.is_none());
+
+        // --tasks sets the count: after has the new one.
+        let scaled = plan_service(
+            &request("nginx:1", Some(definition.clone())),
+            &steady("nginx:1"),
+            &PlanOptions {
+                desired_count: Some(5),
+                ..PlanOptions::default()
+            },
+        )
+        .unwrap();
+        assert_changes_are_the_differences(&scaled);
+        let documents = scaled.documents.as_ref().unwrap();
+        assert_eq!(
+            documents.before.service.as_ref().unwrap()["desiredCount"],
+            2
+        );
+        assert_eq!(documents.after.service.as_ref().unwrap()["desiredCount"], 5);
+
+        // A new service: no before, the whole definition after.
+        let created = plan_service(
+            &request("nginx:1", Some(definition)),
+            &LiveState::default(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_changes_are_the_differences(&created);
+        let documents = created.documents.as_ref().unwrap();
+        assert_eq!(documents.before.service, None);
+        assert_eq!(documents.before.task_definition, None);
+        assert!(documents.after.service.is_some());
+    }
+
+    #[test]
+    fn documents_keep_what_the_plan_leaves_alone() {
+        // A member UpdateService cannot unset keeps its live value after the plan.
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let mut live = steady("nginx:1");
+        if let Some(service) = &mut live.service {
+            service.document["healthCheckGracePeriodSeconds"] = json!(30);
+        }
+        let plan = plan_service(
+            &request("nginx:1", Some(definition.clone())),
+            &live,
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+        assert_changes_are_the_differences(&plan);
+        let documents = plan.documents.as_ref().unwrap();
+        assert_eq!(
+            documents.after.service.as_ref().unwrap()["healthCheckGracePeriodSeconds"],
+            30
+        );
+
+        // --skip-task-definition: the service keeps running what it runs.
+        let skipped = plan_service(
+            &request("nginx:2", Some(definition.clone())),
+            &steady("nginx:1"),
+            &PlanOptions {
+                skip_task_definition: true,
+                ..PlanOptions::default()
+            },
+        )
+        .unwrap();
+        assert_changes_are_the_differences(&skipped);
+        let documents = skipped.documents.as_ref().unwrap();
+        assert_eq!(
+            documents.after.task_definition,
+            documents.before.task_definition
+        );
+
+        // Terraform owns a field: recorded, and the live value stays.
+        let mut changed = definition;
+        changed["networkConfiguration"]["awsvpcConfiguration"]["subnets"] = json!(["subnet-b"]);
+        let owned_plan = plan_service(
+            &owned(&["networkConfiguration"], request("nginx:1", Some(changed))),
+            &steady("nginx:1"),
+            &PlanOptions {
+                allow_terraform_owned: true,
+                ..PlanOptions::default()
+            },
+        )
+        .unwrap();
+        assert_changes_are_the_differences(&owned_plan);
+        let documents = owned_plan.documents.as_ref().unwrap();
+        assert_eq!(
+            documents.terraform.as_ref().unwrap().fields,
+            ["networkConfiguration"]
+        );
+        assert_eq!(
+            documents.after.service.as_ref().unwrap()["networkConfiguration"]["awsvpcConfiguration"]
+                ["subnets"],
+            json!(["subnet-a"])
+        );
+    }
+
+    #[test]
+    fn documents_now_take_the_live_count_the_definition_leaves_to_ecs() {
+        let definition = with_tags(
+            service_definition(),
+            json!([{"key": "team", "value": "web"}]),
+        );
+        let plan = plan_service(
+            &request("nginx:2", Some(definition.clone())),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        let mut scaled_in = steady("nginx:1");
+        if let Some(service) = &mut scaled_in.service {
+            service.document["desiredCount"] = json!(1);
+        }
+        let now = documents_now(&plan, &scaled_in).unwrap();
+        assert_eq!(now.before.service.as_ref().unwrap()["desiredCount"], 1);
+        assert_eq!(now.after.service.as_ref().unwrap()["desiredCount"], 1);
+        assert_eq!(
+            now.after.task_definition,
+            plan.documents.as_ref().unwrap().after.task_definition
+        );
+
+        // A count the definition sets is the plan's, whatever the live one is now.
+        let mut counted = definition;
+        counted["desiredCount"] = json!(2);
+        let plan = plan_service(
+            &request("nginx:2", Some(counted)),
+            &steady("nginx:1"),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        let now = documents_now(&plan, &scaled_in).unwrap();
+        assert_eq!(now.after.service.as_ref().unwrap()["desiredCount"], 2);
+
+        // A plan saved before documents were recorded has none now either.
+        let mut old = plan;
+        old.documents = None;
+        assert!(documents_now(&old, &scaled_in).is_none());
     }
 }

@@ -21,6 +21,7 @@ mod lookups_in_commands;
 mod multi;
 mod plan;
 mod plugins;
+mod policy;
 mod queue;
 mod real_defaults;
 mod rendered;

@@ -248,6 +248,17 @@ test('a failed plan says so and records no digest', async () => {
   assert.ok(comment.body.includes('https://github.example/acme/shop/actions/runs/42'));
 });
 
+test('a plan the policies refused is shown under the failure, with its denials', async () => {
+  const core = new Core();
+  const refused = '### ristretto plan\n\n**Policies: refused: 1 denial (8 files)**\n\n- **deny** <code>policies/image_tags.rego:8</code>\n';
+  await script.upsertPlanComment({ github, context: pullRequestContext(), core }, planEnvironment(refused, { PLAN_DIGEST: '' }));
+  const [comment] = api.comments;
+  assert.match(comment.body, /### ristretto plan failed for aaaaaaa/);
+  assert.match(comment.body, /"digest":null/);
+  assert.ok(comment.body.includes('**Policies: refused: 1 denial (8 files)**'), comment.body);
+  assert.ok(!comment.body.includes('Merging applies exactly this plan'), 'no digest to apply');
+});
+
 test('a plan longer than a comment can hold is cut, with a link to the full plan', async () => {
   const core = new Core();
   await script.upsertPlanComment({ github, context: pullRequestContext(), core }, planEnvironment(`${'x'.repeat(70000)}\n`));

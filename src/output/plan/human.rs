@@ -6,11 +6,13 @@ use serde_json::Value;
 
 use super::RenderOptions;
 use super::rows::{
-    Row, Sign, action_descriptions, has_content, sections, service_sign, summary_line,
+    Row, Sign, action_descriptions, has_content, ordered_findings, policy_verdict, sections,
+    service_sign, summary_line,
 };
 use super::values::{inline, value_lines};
 use crate::output::{Style, paint};
-use crate::plan::{Plan, ServicePlan};
+use crate::plan::{Plan, PolicyCheck, ServicePlan};
+use crate::policy::Severity;
 
 /// Longest `label: old → new` line before the new value goes on a line of its own.
 const WRAP_WIDTH: usize = 100;
@@ -39,7 +41,37 @@ pub(crate) fn human(plan: &Plan, options: &RenderOptions) -> String {
     }
     out.push_str(&paint(color, Style::Bold, &summary_line(plan)));
     out.push('\n');
+    if let Some(policy) = &plan.policy {
+        human_policy(&mut out, policy, color);
+    }
     out
+}
+
+/// `Policies: refused: …`, then every finding as `deny  FILE:LINE RULE: message`.
+fn human_policy(out: &mut String, policy: &PolicyCheck, color: bool) {
+    let verdict = format!("Policies: {}.", policy_verdict(policy));
+    let style = if policy.denials().next().is_some() {
+        Style::Error
+    } else {
+        Style::Bold
+    };
+    out.push('\n');
+    out.push_str(&paint(color, style, &verdict));
+    out.push('\n');
+    for finding in ordered_findings(policy) {
+        let (label, style) = match finding.severity {
+            Severity::Deny => ("deny", Style::Error),
+            Severity::Warn => ("warn", Style::Warning),
+        };
+        out.push_str(&format!(
+            "  {} {}:{} {}: {}\n",
+            paint(color, style, label),
+            finding.file,
+            finding.line,
+            finding.rule,
+            finding.message
+        ));
+    }
 }
 
 fn human_service(out: &mut String, service: &ServicePlan, options: &RenderOptions) {

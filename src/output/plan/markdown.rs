@@ -7,10 +7,12 @@ use serde_json::Value;
 
 use super::RenderOptions;
 use super::rows::{
-    Row, Sign, action_descriptions, counts_text, has_content, sections, service_sign, summary_line,
+    Row, Sign, action_descriptions, counts_text, has_content, ordered_findings, policy_verdict,
+    sections, service_sign, summary_line,
 };
 use super::values::value_lines;
-use crate::plan::{Plan, ServicePlan, Verb};
+use crate::plan::{Plan, PolicyCheck, ServicePlan, Verb};
+use crate::policy::Severity;
 
 /// The plan for a pull-request comment: a summary table, then per service a collapsible block
 /// with its changes as a `diff` code block (GitHub colours `+` and `-` lines), actions and notes,
@@ -25,6 +27,9 @@ pub(crate) fn markdown(plan: &Plan, options: &RenderOptions) -> String {
         out.push_str(&format!("**{}**\n\n", summary_line(plan)));
     } else {
         out.push_str("**No changes.** The live services match the definitions.\n\n");
+    }
+    if let Some(policy) = &plan.policy {
+        markdown_policy(&mut out, policy);
     }
 
     out.push_str("| service | cluster | region | actions |\n| --- | --- | --- | --- |\n");
@@ -61,6 +66,31 @@ pub(crate) fn markdown(plan: &Plan, options: &RenderOptions) -> String {
         escape_html(&plan.created_at),
     ));
     out
+}
+
+/// The policy verdict near the top, where a reviewer sees it first, with every finding.
+fn markdown_policy(out: &mut String, policy: &PolicyCheck) {
+    out.push_str(&format!(
+        "**Policies: {}**\n\n",
+        escape_markdown(&policy_verdict(policy))
+    ));
+    let findings = ordered_findings(policy);
+    for finding in &findings {
+        let label = match finding.severity {
+            Severity::Deny => "**deny**",
+            Severity::Warn => "warn",
+        };
+        out.push_str(&format!(
+            "- {label} <code>{}:{}</code> <code>{}</code>: {}\n",
+            escape_html(&finding.file),
+            finding.line,
+            escape_html(&finding.rule),
+            escape_markdown(&finding.message)
+        ));
+    }
+    if !findings.is_empty() {
+        out.push('\n');
+    }
 }
 
 fn markdown_service(out: &mut String, service: &ServicePlan, options: &RenderOptions) {

@@ -3,48 +3,19 @@
 //! and the [`RenderOptions`]; the human and Markdown texts are built from the same rows
 //! (`diff_rows`), so no two renderings can disagree about what changes.
 //!
-//! Responsible for: how a plan reads, and masking secret environment values in every rendering
-//! (ARCHITECTURE.md §4). Must not: print (callers hand the string to `Output`), decide anything about
-//! the plan (actions, notes and counts come from `crate::plan`), or read the `desired` documents
-//! (they are unmasked and are not shown).
+//! Responsible for: how a plan reads (the policy verdict included), with secret environment
+//! values masked in every rendering (`plan::masking`, ARCHITECTURE.md §4). Must not: print
+//! (callers hand the string to `Output`), decide anything about the plan (actions, notes, counts
+//! and policy findings come from `crate::plan`), or read the `desired` documents (they are
+//! unmasked and are not shown).
 //!
 //! Split along its seams: `rows` (changes grouped into rows, shared by the text renderings),
-//! `human`, `markdown`, `json`, `values` (values as text) and `masking` (secret values, in
-//! every rendering).
-//!
-//! # `--format json`
-//!
-//! ```json
-//! {
-//!   "format_version": 1,                 // of this output, not of the plan file
-//!   "plan_id": "6f1c…",                  // the plan's UUID
-//!   "created_at": "2025-01-01T00:00:00Z",
-//!   "environment": "prod",               // or null
-//!   "digest": "…",                       // the plan file's SHA-256 digest, in full
-//!   "has_changes": true,                 // false: nothing would be done
-//!   "summary": {"register": 1, "create": 0, "update": 1, "tag": 0},  // every verb, 0 included
-//!   "services": [{
-//!     "target": {"region": "…", "cluster": "…", "service": "…"},
-//!     "actions": [{"action": "register_task_definition", "family": "api"}, …],  // as in the plan file
-//!     "changes": {
-//!       "task_definition": [{"kind": "changed", "path": ["containerDefinitions", {"name": "app"}, "image"],
-//!                            "before": "…", "after": "…"}],
-//!       "service": [{"kind": "added", "path": ["tags", {"key": "team"}], "value": {…}}]
-//!     },
-//!     "notes": ["…"]
-//!   }]
-//! }
-//! ```
-//!
-//! `changes` use the plan file's form of a change (`kind`: `added` / `removed` with `value`,
-//! `changed` with `before` / `after`; `path` as a list of segments: string = member, number =
-//! position, one-member object = named element), with secret values replaced by `(sensitive)`.
-//! A change at the empty path (`[]`) is a whole new document (a service or family created).
+//! `human`, `markdown`, `json` (the stable JSON form of `plan::document`, which documents its
+//! shape) and `values` (values as text).
 
 mod human;
 mod json;
 mod markdown;
-mod masking;
 mod rows;
 mod values;
 
@@ -55,14 +26,8 @@ pub(crate) use markdown::markdown;
 use crate::cli::PlanFormat;
 use crate::plan::Plan;
 
-/// The version of the `--format json` output (independent of the plan file's version).
-pub(crate) const JSON_FORMAT_VERSION: u32 = 1;
-
-/// What a masked value is replaced with, in every rendering.
-pub(crate) const SENSITIVE: &str = "(sensitive)";
-
-/// Parts of an environment variable's name that mark its value as secret.
-pub(crate) const DEFAULT_SECRET_PATTERNS: [&str; 4] = ["PASSWORD", "SECRET", "TOKEN", "KEY"];
+use crate::plan::masking::SecretNames;
+pub(crate) use crate::plan::masking::{DEFAULT_SECRET_PATTERNS, SENSITIVE};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RenderOptions {
@@ -83,11 +48,13 @@ impl Default for RenderOptions {
 }
 
 impl RenderOptions {
+    fn secret_names(&self) -> SecretNames {
+        SecretNames::new(&self.secret_patterns)
+    }
+
+    #[cfg(test)]
     fn is_secret_name(&self, name: &str) -> bool {
-        let name = name.to_uppercase();
-        self.secret_patterns
-            .iter()
-            .any(|pattern| name.contains(&pattern.trim_matches('*').to_uppercase()))
+        self.secret_names().is_secret_name(name)
     }
 }
 
@@ -114,16 +81,18 @@ pub(crate) fn render(plan: &Plan, format: PlanFormat, color: bool) -> String {
 mod tests {
     use serde_json::{Map, Value, json};
 
-    use super::masking::mask_change;
     use super::rows::{Row, describe_action, diff_rows};
     use super::*;
     use crate::aws::ecs::Tag;
     use crate::diff::diff;
     use crate::diff::{Change, Diff, Path};
     use crate::normalize::NormalizeOptions;
+    use crate::plan::masking::mask_change;
     use crate::plan::{
-        Action, Base, Changes, Desired, FORMAT_VERSION, ServicePlan, Target, TaskDefinitionRef,
+        Action, Base, Changes, Desired, DocumentPair, FORMAT_VERSION, PolicyCheck,
+        ServiceDocuments, ServicePlan, Target, TaskDefinitionRef, TerraformOwnership,
     };
+    use crate::policy::{Finding, Severity};
 
     const SECRET_VALUES: [&str; 4] = [
         "hunter2",
@@ -231,6 +200,17 @@ mod tests {
                 task_definition: diff(task_definition.0.as_ref(), &task_definition.1),
                 service: diff(service_documents.0.as_ref(), &service_documents.1),
             },
+            documents: Some(ServiceDocuments {
+                before: DocumentPair {
+                    task_definition: task_definition.0.clone(),
+                    service: service_documents.0.clone(),
+                },
+                after: DocumentPair {
+                    task_definition: Some(task_definition.1.clone()),
+                    service: Some(service_documents.1.clone()),
+                },
+                terraform: None,
+            }),
             desired: Desired {
                 task_definition: task_definition.1,
                 service: Some(service_documents.1),
@@ -250,6 +230,7 @@ mod tests {
             environment: Some("prod".into()),
             services,
             secret_patterns: Vec::new(),
+            policy: None,
             digest: String::new(),
             signature: None,
         })
@@ -468,8 +449,60 @@ mod tests {
         plan(vec![image_changed_service(), worker])
     }
 
+    /// A plan the policies refused (one denial, two warnings), of a service whose desired count
+    /// Terraform owns.
+    fn policy_findings_plan() -> Plan {
+        let mut plan = image_changed_plan();
+        if let Some(documents) = &mut plan.services[0].documents {
+            documents.terraform = Some(TerraformOwnership {
+                resource: Some("aws_ecs_service.api in infra/ecs.tf".into()),
+                fields: vec!["desiredCount".into()],
+            });
+        }
+        let finding = |severity, file: &str, rule: &str, line, message: &str| Finding {
+            severity,
+            file: file.into(),
+            rule: rule.into(),
+            line,
+            message: message.into(),
+        };
+        plan.policy = Some(PolicyCheck {
+            digest: "a".repeat(64),
+            files: vec![
+                "policies/images.rego".into(),
+                "policies/capacity.rego".into(),
+                "policies/data.yaml".into(),
+            ],
+            findings: vec![
+                finding(
+                    Severity::Warn,
+                    "policies/capacity.rego",
+                    "warn",
+                    14,
+                    "web/api: desiredCount drops from 8 to 2 (more than half)",
+                ),
+                finding(
+                    Severity::Deny,
+                    "policies/images.rego",
+                    "deny_latest",
+                    9,
+                    "web/api: container app runs nginx:latest; pin a version",
+                ),
+                finding(
+                    Severity::Warn,
+                    "policies/images.rego",
+                    "warn",
+                    30,
+                    "web/api: <b>markup</b> | and `code` are shown as written",
+                ),
+            ],
+        });
+        crate::plan::file::seal(plan)
+    }
+
     fn all_plans() -> Vec<(&'static str, Plan)> {
         vec![
+            ("policy_findings", policy_findings_plan()),
             ("create", create_plan()),
             ("image_changed", image_changed_plan()),
             ("no_changes", no_changes_plan()),
@@ -557,7 +590,8 @@ mod tests {
             before: json!("a"),
             after: json!("b"),
         };
-        let Change::Changed { before, after, .. } = mask_change(&change, &options) else {
+        let Change::Changed { before, after, .. } = mask_change(&change, &options.secret_names())
+        else {
             unreachable!()
         };
         assert_eq!((before, after), (json!(SENSITIVE), json!(SENSITIVE)));
@@ -620,7 +654,21 @@ mod tests {
     fn json_has_the_documented_shape() {
         let value: Value =
             serde_json::from_str(&json(&multi_service_plan(), &RenderOptions::default())).unwrap();
-        assert_eq!(value["format_version"], json!(JSON_FORMAT_VERSION));
+        assert_eq!(value["format_version"], json!("1.0"));
+        assert_eq!(value["services"][0]["environment"], json!("prod"));
+        assert_eq!(
+            value["services"][0]["after"]["task_definition"]["containerDefinitions"][0]["image"],
+            json!(IMAGE_2)
+        );
+        assert_eq!(
+            value["services"][0]["before"]["task_definition"]["containerDefinitions"][0]["image"],
+            json!(IMAGE_1)
+        );
+        assert_eq!(
+            value["services"][0]["terraform"]["owns_fields"],
+            json!(false)
+        );
+        assert_eq!(value["policy"], Value::Null);
         assert_eq!(value["has_changes"], json!(true));
         assert_eq!(
             value["summary"],
@@ -632,8 +680,77 @@ mod tests {
             json!(["containerDefinitions", {"name": "app"}, "image"])
         );
         let value: Value =
+            serde_json::from_str(&json(&policy_findings_plan(), &RenderOptions::default()))
+                .unwrap();
+        assert_eq!(value["policy"]["passed"], json!(false));
+        assert_eq!(
+            (&value["policy"]["denials"], &value["policy"]["warnings"]),
+            (&json!(1), &json!(2))
+        );
+        assert_eq!(
+            value["services"][0]["terraform"],
+            json!({"owns_fields": true, "resource": "aws_ecs_service.api in infra/ecs.tf",
+                   "fields": ["desiredCount"]})
+        );
+        let value: Value =
             serde_json::from_str(&json(&no_changes_plan(), &RenderOptions::default())).unwrap();
         assert_eq!(value["has_changes"], json!(false));
+    }
+
+    /// The stable JSON form of every plan above matches `schemas/plan-output.schema.json`, and
+    /// so does the form of a plan saved before documents were recorded (`before`/`after` null).
+    #[test]
+    fn output_schema_accepts_every_json_rendering_and_rejects_a_broken_one() {
+        let schema: Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/plan-output.schema.json"
+        )))
+        .unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let mut old = image_changed_plan();
+        old.services[0].documents = None;
+        let mut plans: Vec<(&str, Plan)> = all_plans();
+        plans.push(("recorded before documents", old));
+        for (name, plan) in &plans {
+            let value: Value =
+                serde_json::from_str(&json(plan, &RenderOptions::default())).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|error| format!("{}: {error}", error.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{name}: {errors:#?}");
+        }
+        let rendered = |plan: &Plan| -> Value {
+            serde_json::from_str(&json(plan, &RenderOptions::default())).unwrap()
+        };
+        let mut broken = rendered(&plans[0].1);
+        broken["policy"]["findings"][0]["severity"] = json!("error");
+        assert!(!validator.is_valid(&broken));
+        let mut broken = rendered(&plans[1].1);
+        broken["format_version"] = json!("2.0");
+        assert!(!validator.is_valid(&broken));
+        let mut broken = rendered(&plans[1].1);
+        broken["services"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("after");
+        assert!(!validator.is_valid(&broken));
+    }
+
+    #[test]
+    fn documents_are_masked_like_changes() {
+        let value: Value =
+            serde_json::from_str(&json(&secret_changed_plan(), &RenderOptions::default())).unwrap();
+        let environment = &value["services"][0]["after"]["task_definition"]["containerDefinitions"]
+            [0]["environment"];
+        assert_eq!(
+            environment,
+            &json!([
+                {"name": "DB_HOST", "value": "db2.internal"},
+                {"name": "DB_PASSWORD", "value": SENSITIVE},
+                {"name": "github_token", "value": SENSITIVE},
+            ])
+        );
     }
 
     #[test]

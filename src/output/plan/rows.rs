@@ -9,11 +9,12 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::RenderOptions;
-use super::masking::masked_changes;
 use super::values::ordered_members;
 use crate::aws::ecs::task_definition_short_name;
 use crate::diff::{Change, Diff, Path, Segment};
-use crate::plan::{Action, Plan, ServicePlan, TaskDefinitionRef, Verb};
+use crate::plan::masking::masked_changes;
+use crate::plan::{Action, Plan, PolicyCheck, ServicePlan, TaskDefinitionRef, Verb};
+use crate::policy::Finding;
 
 /// The mark of a line, the same in both text renderings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +93,7 @@ pub(super) fn sections(service: &ServicePlan, options: &RenderOptions) -> Vec<Se
             Sign::Change
         },
         title,
-        rows: diff_rows(&masked_changes(diff, options), 0),
+        rows: diff_rows(&masked_changes(diff, &options.secret_names()), 0),
     })
     .collect()
 }
@@ -128,6 +129,31 @@ pub(super) fn summary_line(plan: &Plan) -> String {
     } else {
         format!("Plan: {}.", counts_text(&counts))
     }
+}
+
+/// `refused: 1 denial, 2 warnings (3 files)` / `passed (3 files)`: the policy verdict in one
+/// line, for the text and Markdown renderings.
+pub(super) fn policy_verdict(policy: &PolicyCheck) -> String {
+    let plural =
+        |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
+    let denials = policy.denials().count();
+    let warnings = policy.warnings().count();
+    let files = plural(policy.files.len(), "file");
+    match (denials, warnings) {
+        (0, 0) => format!("passed ({files})"),
+        (0, warnings) => format!("passed with {} ({files})", plural(warnings, "warning")),
+        (denials, 0) => format!("refused: {} ({files})", plural(denials, "denial")),
+        (denials, warnings) => format!(
+            "refused: {}, {} ({files})",
+            plural(denials, "denial"),
+            plural(warnings, "warning")
+        ),
+    }
+}
+
+/// Denials first, then warnings, each in file and rule order.
+pub(super) fn ordered_findings(policy: &PolicyCheck) -> Vec<&Finding> {
+    policy.denials().chain(policy.warnings()).collect()
 }
 
 pub(super) fn counts_text(counts: &[(Verb, usize)]) -> String {

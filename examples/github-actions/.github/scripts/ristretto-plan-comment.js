@@ -67,6 +67,15 @@ function checkedMetadata(metadata) {
   };
 }
 
+function readIfPresent(file) {
+  try {
+    return file ? fs.readFileSync(file, 'utf8') : '';
+  } catch (error) {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
 function commentBody(context, env) {
   const metadata = checkedMetadata({
     head_sha: env.HEAD_SHA,
@@ -77,14 +86,21 @@ function commentBody(context, env) {
   const head = [MARKER, `<!-- ristretto-plan-metadata ${JSON.stringify(metadata)} -->`, ''];
   const short = metadata.head_sha.slice(0, 7);
   if (metadata.digest === null) {
-    return [
+    // A plan the policies refused (exit 6) was still printed: show it, with the denials.
+    const printed = readIfPresent(env.PLAN_MARKDOWN).trimEnd();
+    const failed = [
       ...head,
       `### ristretto plan failed for ${short}`,
       '',
       `See [the run](${runUrl(context)}). Merging now applies nothing: there is no reviewed plan ` +
         'for the last commit. Push a fix to plan again.',
       '',
-    ].join('\n');
+    ];
+    if (printed === '') {
+      return failed.join('\n');
+    }
+    const room = MAX_BODY - failed.join('\n').length - 200;
+    return [...failed, printed.length > room ? `${printed.slice(0, room)}\n\n…` : printed, ''].join('\n');
   }
   const footer = [
     '',

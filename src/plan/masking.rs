@@ -1,23 +1,57 @@
-//! Masking secret environment values in every rendering (ARCHITECTURE.md §4): the `value` of
-//! an `environment` entry whose `name` contains one of `RenderOptions::secret_patterns`
-//! (case-insensitive) becomes `(sensitive)`, wherever it appears — a changed value, an added or
-//! removed entry, a whole added container or document. An entry whose name cannot be told (an
-//! environment list compared by position) is masked too: showing too little is safe, showing a
-//! secret is not.
+//! Masking secret environment values in every rendering and in the JSON form policies read
+//! (ARCHITECTURE.md §4): the `value` of an `environment` entry whose `name` contains one of the
+//! secret patterns (case-insensitive) becomes `(sensitive)`, wherever it appears — a changed
+//! value, an added or removed entry, a whole added container or document. An entry whose name
+//! cannot be told (an environment list compared by position) is masked too: showing too little
+//! is safe, showing a secret is not.
 
 use serde_json::Value;
 
-use super::{RenderOptions, SENSITIVE};
 use crate::diff::{Change, Diff, Segment};
 
-pub(super) fn masked_changes(diff: &Diff, options: &RenderOptions) -> Vec<Change> {
+/// What a masked value is replaced with, everywhere.
+pub(crate) const SENSITIVE: &str = "(sensitive)";
+
+/// Parts of an environment variable's name that mark its value as secret.
+pub(crate) const DEFAULT_SECRET_PATTERNS: [&str; 4] = ["PASSWORD", "SECRET", "TOKEN", "KEY"];
+
+/// Which environment variable names hold secrets: case-insensitive substrings; leading and
+/// trailing `*` are ignored, so `*PASSWORD*` means `PASSWORD`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecretNames {
+    patterns: Vec<String>,
+}
+
+impl SecretNames {
+    /// `patterns`, or the defaults when there are none (a plan records none for the defaults).
+    pub(crate) fn new(patterns: &[String]) -> Self {
+        let patterns = if patterns.is_empty() {
+            DEFAULT_SECRET_PATTERNS.map(str::to_owned).to_vec()
+        } else {
+            patterns.to_vec()
+        };
+        Self {
+            patterns: patterns
+                .iter()
+                .map(|pattern| pattern.trim_matches('*').to_uppercase())
+                .collect(),
+        }
+    }
+
+    pub(crate) fn is_secret_name(&self, name: &str) -> bool {
+        let name = name.to_uppercase();
+        self.patterns.iter().any(|pattern| name.contains(pattern))
+    }
+}
+
+pub(crate) fn masked_changes(diff: &Diff, options: &SecretNames) -> Vec<Change> {
     diff.changes
         .iter()
         .map(|change| mask_change(change, options))
         .collect()
 }
 
-pub(super) fn mask_change(change: &Change, options: &RenderOptions) -> Change {
+pub(crate) fn mask_change(change: &Change, options: &SecretNames) -> Change {
     let mut change = change.clone();
     match &mut change {
         Change::Added { path, value } | Change::Removed { path, value } => {
@@ -36,7 +70,7 @@ pub(super) fn mask_change(change: &Change, options: &RenderOptions) -> Change {
 }
 
 /// Where a value sits, as far as masking is concerned.
-pub(super) enum Place<'a> {
+enum Place<'a> {
     Elsewhere,
     /// An `environment` list.
     EnvironmentList,
@@ -47,7 +81,7 @@ pub(super) enum Place<'a> {
 }
 
 /// Masks the secret environment values in `value`, which is found at `path` in its document.
-pub(super) fn mask_at(path: &[Segment], value: &mut Value, options: &RenderOptions) {
+fn mask_at(path: &[Segment], value: &mut Value, options: &SecretNames) {
     let mut place = Place::Elsewhere;
     for segment in path {
         place = match (place, segment) {
@@ -79,7 +113,7 @@ pub(super) fn mask_at(path: &[Segment], value: &mut Value, options: &RenderOptio
 }
 
 /// Masks every `environment` list anywhere inside `value` (a container, a whole document).
-pub(super) fn mask_inside(value: &mut Value, options: &RenderOptions) {
+pub(crate) fn mask_inside(value: &mut Value, options: &SecretNames) {
     match value {
         Value::Object(members) => {
             for (key, member) in members.iter_mut() {
@@ -99,7 +133,7 @@ pub(super) fn mask_inside(value: &mut Value, options: &RenderOptions) {
     }
 }
 
-pub(super) fn mask_list(value: &mut Value, options: &RenderOptions) {
+fn mask_list(value: &mut Value, options: &SecretNames) {
     if let Value::Array(entries) = value {
         for entry in entries {
             mask_entry(entry, None, options);
@@ -108,7 +142,7 @@ pub(super) fn mask_list(value: &mut Value, options: &RenderOptions) {
 }
 
 /// Masks an environment entry's `value` when its name looks secret or cannot be read.
-pub(super) fn mask_entry(entry: &mut Value, path_name: Option<&str>, options: &RenderOptions) {
+fn mask_entry(entry: &mut Value, path_name: Option<&str>, options: &SecretNames) {
     let Value::Object(members) = entry else {
         return;
     };
